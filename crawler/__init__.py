@@ -1,0 +1,1 @@
+"""The Scrapy project that crawls China Daily's English news site into the archive."""

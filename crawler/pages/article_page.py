@@ -1,0 +1,230 @@
+"""Page object for an article page: the English templates (new and old URLs) and the Chinese subsite's."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import lxml.html
+from parsel import Selector, SelectorList
+from scrapy.http import TextResponse
+
+from crawler.items import ArticleItem
+from crawler.pages.breadcrumbs import breadcrumb_names, section_of
+from crawler.pages.byline import Byline, parse_byline
+from crawler.pages.dates import parse_beijing
+from crawler.siteurls import (
+    article_page_number,
+    canonical_url,
+    site_article_id,
+    site_link,
+    ws_id_time,
+)
+
+# English template: div.main_art > div#lft-art holds h1, div.info > span.info_l, div#Content.
+# Chinese subsite: div.container-left2 holds h1.dabiaoti, div.xinf-le, div#Content.article.
+_ENGLISH_CONTAINER = "#lft-art"
+_CHINESE_CONTAINER = "div.container-left2"
+_PAGER = "#div_currpage"
+# Elements of a body that are page furniture, not text of the article.
+_NOT_BODY = ("script", "style", "noscript", "iframe")
+_NOT_BODY_IDS = ("div_currpage",)
+_NOT_BODY_CLASSES = ("selectpage",)
+# The site's not-found template says this; alone it proves nothing, since real articles
+# have been served with the whole not-found block inlined around them.
+NOT_FOUND_MARKER = "the page you requested was not found"
+
+
+def _clean_text(parts: list[str]) -> str:
+    return " ".join(" ".join(parts).split())
+
+
+class ArticlePage:
+    """Reads one page of an article; pure: no I/O, only the response it is given."""
+
+    def __init__(self, response: TextResponse) -> None:
+        self.response = response
+        self._chinese = bool(response.css(f"{_CHINESE_CONTAINER} h1.dabiaoti, h1.dabiaoti"))
+
+    @property
+    def url(self) -> str:
+        return self.response.url
+
+    @property
+    def page_number(self) -> int:
+        return article_page_number(self.response.url)
+
+    @property
+    def template(self) -> str:
+        return "chinese" if self._chinese else "english"
+
+    def container(self) -> SelectorList[Selector]:
+        selector = _CHINESE_CONTAINER if self._chinese else _ENGLISH_CONTAINER
+        return self.response.css(selector)[:1]
+
+    def has_container(self) -> bool:
+        return bool(self.container())
+
+    def shows_not_found(self) -> bool:
+        """True when the page carries the site's not-found wording anywhere."""
+        text = " ".join(self.response.xpath("//body//text()[not(ancestor::script)]").getall())
+        return NOT_FOUND_MARKER in " ".join(text.split()).lower()
+
+    def _content(self) -> SelectorList[Selector]:
+        return self.container().css("#Content")[:1]
+
+    def headline(self) -> str | None:
+        heading = self.container().css("h1.dabiaoti" if self._chinese else "h1")[:1]
+        return _clean_text(heading.css("::text").getall()) or None
+
+    def _byline_text(self) -> str | None:
+        text = _clean_text(self.container().css("div.info span.info_l ::text").getall())
+        if not text:
+            text = _clean_text(self.container().css("span.info_l ::text").getall())
+        return text or None
+
+    def byline(self) -> Byline:
+        if self._chinese:
+            return Byline()
+        return parse_byline(self._byline_text())
+
+    def _chinese_infos(self) -> list[str]:
+        return [_clean_text(div.css("::text").getall()) for div in self.container().css("div.xinf-le")]
+
+    def authors(self) -> list[str]:
+        # On the Chinese subsite the byline names no author, and meta "author" is the
+        # responsible editor (it equals meta "editor"), so it is not taken as one.
+        return self.byline().authors
+
+    def source(self) -> str | None:
+        if self._chinese:
+            for info in self._chinese_infos():
+                if info.startswith("来源"):
+                    return info.removeprefix("来源").lstrip("：: ").strip() or self._meta("source")
+            return self._meta("source")
+        return self.byline().source
+
+    def printed_time(self) -> datetime | None:
+        """The exact time printed on the page: the byline's 'Updated:' or div.xinf-le's time."""
+        if self._chinese:
+            for info in self._chinese_infos():
+                when = parse_beijing(info)
+                if when:
+                    return when
+            return None
+        return self.byline().updated
+
+    def date_published(self) -> datetime | None:
+        """The page's own evidence; a section list's time, when there is one, wins over it."""
+        article_id = self.site_article_id()
+        from_id = ws_id_time(article_id) if article_id else None
+        return from_id or self.printed_time() or parse_beijing(self._meta("publishdate"))
+
+    def date_modified(self) -> datetime | None:
+        return None if self._chinese else self.byline().updated
+
+    def breadcrumbs(self) -> list[str]:
+        return breadcrumb_names(self.response)
+
+    def section(self) -> str | None:
+        return section_of(self.breadcrumbs())
+
+    def _body_nodes(self) -> SelectorList[Selector]:
+        content = self._content()
+        return content.xpath(
+            f".//p[not(ancestor::figure)][not(ancestor::*[@id='{_NOT_BODY_IDS[0]}'])][not(ancestor::script)]"
+        )
+
+    def paragraphs(self) -> list[str]:
+        texts = (_clean_text(p.css("::text").getall()) for p in self._body_nodes())
+        return [text for text in texts if text]
+
+    def body_html(self) -> str:
+        content = self._content()
+        if not content:
+            return ""
+        element = lxml.html.fragment_fromstring(content.get(), create_parent=False)
+        for bad in element.xpath(" | ".join(f".//{tag}" for tag in _NOT_BODY)):
+            bad.drop_tree()
+        for element_id in _NOT_BODY_IDS:
+            for bad in element.xpath(f".//*[@id='{element_id}']"):
+                bad.drop_tree()
+        for css_class in _NOT_BODY_CLASSES:
+            for bad in element.find_class(css_class):
+                bad.drop_tree()
+        for comment in element.xpath(".//comment()"):
+            comment.drop_tree()
+        inner = (element.text or "").strip()
+        parts = [inner] if inner else []
+        parts += [lxml.html.tostring(child, encoding="unicode").strip() for child in element]
+        return "\n".join(part for part in parts if part)
+
+    def images(self) -> list[dict[str, str | None]]:
+        found: list[dict[str, str | None]] = []
+        for img in self._content().xpath(f".//img[not(ancestor::*[@id='{_NOT_BODY_IDS[0]}'])]"):
+            src = (img.attrib.get("src") or img.attrib.get("data-src") or "").strip()
+            if not src:
+                continue
+            caption = _clean_text(img.xpath("ancestor::figure[1]/figcaption//text()").getall())
+            found.append({"src": site_link(src, self.response.url), "caption": caption or None})
+        return found
+
+    def description(self) -> str | None:
+        return self._meta("description")
+
+    def language(self) -> str:
+        return "zh" if self._chinese else "en"
+
+    def site_article_id(self) -> str | None:
+        return site_article_id(self.response.url) or self._meta("contentid")
+
+    def canonical_url(self) -> str:
+        return canonical_url(self.response.url)
+
+    def next_page_url(self) -> str | None:
+        """The next page of this same article, from the pager; None on its last page."""
+        this_id = site_article_id(self.response.url)
+        for link in self.response.css(f"{_PAGER} a.pagestyle"):
+            href = link.attrib.get("href", "").strip()
+            text = _clean_text(link.css("::text").getall()).lower()
+            if not href or href.startswith("javascript:") or "next" not in text:
+                continue
+            target = self.response.urljoin(href)
+            if site_article_id(target) == this_id and article_page_number(target) > self.page_number:
+                return target
+        return None
+
+    def _meta(self, name: str) -> str | None:
+        value = self.response.xpath(f"//meta[@name='{name}']/@content").get()
+        value = " ".join(value.split()) if value else ""
+        return value or None
+
+    def to_item(self) -> ArticleItem:
+        """The fields of this page as an article of one page (see append_page for more)."""
+        return ArticleItem(
+            url=self.url,
+            canonical_url=self.canonical_url(),
+            site_article_id=self.site_article_id(),
+            headline=self.headline(),
+            authors=self.authors(),
+            source=self.source(),
+            section=self.section(),
+            breadcrumbs=self.breadcrumbs(),
+            date_published=self.date_published(),
+            date_modified=self.date_modified(),
+            article_body="\n".join(self.paragraphs()),
+            article_body_html=self.body_html(),
+            description=self.description(),
+            language=self.language(),
+            images=self.images(),
+        )
+
+
+def append_page(item: ArticleItem, page: ArticlePage) -> None:
+    """Add an extra page (_2, _3, ...) of the same article to its item, in page order."""
+    paragraphs = page.paragraphs()
+    if paragraphs:
+        item.article_body = "\n".join(filter(None, [item.article_body, *paragraphs]))
+    html = page.body_html()
+    if html:
+        item.article_body_html = "\n".join(filter(None, [item.article_body_html, html]))
+    item.images.extend(page.images())

@@ -1,0 +1,29 @@
+"""The breadcrumb trail of a page, on the English and the Chinese templates."""
+
+from __future__ import annotations
+
+from scrapy.http import TextResponse
+
+# English pages: span#bread-nav with links "Home", "/ World", "/ Asia-Pacific".
+# Chinese subsite: div.da-bre with links "评论", " > 海外观察".
+# A page may repeat its trail for phones: the first one is read.
+_TRAILS = ("#bread-nav", "div.da-bre")
+_SEPARATORS = " />›»\u00a0\t\r\n"
+
+
+def breadcrumb_names(response: TextResponse) -> list[str]:
+    for selector in _TRAILS:
+        names = []
+        for link in response.css(selector)[:1].css("a"):
+            name = " ".join(" ".join(link.css("::text").getall()).split()).strip(_SEPARATORS)
+            if name:
+                names.append(name)
+        if names:
+            return names
+    return []
+
+
+def section_of(breadcrumbs: list[str]) -> str | None:
+    """The trail below Home, e.g. 'World > Asia-Pacific'."""
+    below_home = [name for name in breadcrumbs if name.lower() != "home"]
+    return " > ".join(below_home) or None

@@ -1,0 +1,44 @@
+"""Generic article extraction (trafilatura), the fallback when the site's template is not found."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import trafilatura
+from scrapy.http import TextResponse
+from trafilatura.settings import Document
+
+
+class GenericArticlePage:
+    """Headline and body as trafilatura reads them from any news page; pure, no I/O."""
+
+    def __init__(self, response: TextResponse) -> None:
+        self.response = response
+
+    @cached_property
+    def _document(self) -> Document | None:
+        result = trafilatura.bare_extraction(
+            self.response.text,
+            url=self.response.url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+        )
+        return result if isinstance(result, Document) else None
+
+    def headline(self) -> str | None:
+        title = self._document.title if self._document else None
+        return " ".join(title.split()) if title else None
+
+    def paragraphs(self) -> list[str]:
+        text = self._document.text if self._document else None
+        if not text:
+            return []
+        lines = (" ".join(line.split()) for line in text.splitlines())
+        return [line for line in lines if line]
+
+    def authors(self) -> list[str]:
+        author = self._document.author if self._document else None
+        if not author:
+            return []
+        return [name.strip() for name in author.split(";") if name.strip()]

@@ -1,0 +1,80 @@
+"""Page object for a section list page (`/world/asia_pacific`, `.../page_N.html`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from scrapy.http import TextResponse
+
+from crawler.pages.breadcrumbs import breadcrumb_names, section_of
+from crawler.pages.dates import parse_beijing
+from crawler.siteurls import list_page_number
+
+# The list block is div.lft_art (id "left"; "lft-art" on some sections). Classes are
+# matched as tokens because the site writes class="mb10 tw3_01_2 " with a trailing space.
+_ITEMS = "div.lft_art .tw3_01_2, #lft-art .tw3_01_2, #left .tw3_01_2"
+_PAGER = "#div_currpage"
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """One item of a section list: where it links, its headline and its listed time (UTC)."""
+
+    url: str
+    headline: str
+    published: datetime | None
+
+
+class SectionListPage:
+    """Reads the list items, pager and breadcrumb of one section list page."""
+
+    def __init__(self, response: TextResponse) -> None:
+        self.response = response
+
+    @property
+    def url(self) -> str:
+        return self.response.url
+
+    @property
+    def page_number(self) -> int:
+        return list_page_number(self.response.url)
+
+    def entries(self) -> list[ListEntry]:
+        found = []
+        for node in self.response.css(_ITEMS):
+            link = node.css(".tw3_01_2_t h4 a")
+            href = link.attrib.get("href", "").strip() if link else ""
+            if not href:
+                continue
+            headline = " ".join(" ".join(link[0].css("::text").getall()).split())
+            published = parse_beijing(node.css(".tw3_01_2_t b::text").get())
+            found.append(ListEntry(self.response.urljoin(href), headline, published))
+        return found
+
+    def next_page_url(self) -> str | None:
+        """The pager's 'Next' link, absolute; None on the last page."""
+        for link in self.response.css(f"{_PAGER} a.pagestyle"):
+            text = " ".join(link.css("::text").getall())
+            href = link.attrib.get("href", "").strip()
+            if "next" in text.lower() and href and not href.startswith("javascript:"):
+                return self.response.urljoin(href)
+        return None
+
+    def last_page_number(self) -> int | None:
+        """The number of list pages the pager announces (its '>>|' link), if it shows one."""
+        if not self.response.css(_PAGER):
+            return None
+        numbers = [self.page_number]
+        for href in self.response.css(f"{_PAGER} a::attr(href)").getall():
+            match = re.search(r"page_(\d+)\.html", href)
+            if match:
+                numbers.append(int(match.group(1)))
+        return max(numbers)
+
+    def breadcrumbs(self) -> list[str]:
+        return breadcrumb_names(self.response)
+
+    def section(self) -> str | None:
+        return section_of(self.breadcrumbs())

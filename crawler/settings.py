@@ -1,0 +1,70 @@
+"""Scrapy settings of chinadaily-archive: polite defaults for the real site, every custom setting documented.
+
+Each custom setting below can be given three ways, the first found wins: `-s NAME=value` on
+the command line, the environment variable NAME, the default written here.
+"""
+
+import os
+import shutil
+
+BOT_NAME = "chinadaily-archive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- The site -------------------------------------------------------------------------------
+CHINADAILY_BASE_URL = os.environ.get("CHINADAILY_BASE_URL", "https://www.chinadaily.com.cn")
+"""Origin to crawl; links to www.chinadaily.com.cn and its mirrors are mapped onto it."""
+
+# --- The archive ----------------------------------------------------------------------------
+ARCHIVE_ENABLED = os.environ.get("ARCHIVE_ENABLED", "1") not in ("0", "false", "False", "")
+"""Write items to the archive database (off only for measuring a crawl without storage)."""
+ARCHIVE_DATABASE_URL = os.environ.get("ARCHIVE_DATABASE_URL", "sqlite:///archive.db")
+"""Any SQLAlchemy URL: sqlite:///PATH (default archive.db) or postgresql+psycopg://..."""
+ARCHIVE_BATCH_SIZE = int(os.environ.get("ARCHIVE_BATCH_SIZE", "100"))
+"""Items written per transaction; a crawl killed outright loses at most one batch."""
+
+# --- Judging pages --------------------------------------------------------------------------
+SOFT404_MIN_BODY_CHARS = int(os.environ.get("SOFT404_MIN_BODY_CHARS", "40"))
+"""A page whose body (after the fallback extractor) is shorter is 'thin', not an article."""
+
+# --- Rendering (scrapy-playwright, Debian's Chromium) ---------------------------------------
+RENDER_MODE = os.environ.get("RENDER_MODE", "auto")
+"""auto: render only script-built article pages; always; never."""
+RENDER_BROWSER_PATH = os.environ.get("RENDER_BROWSER_PATH") or shutil.which("chromium") or ""
+"""The Chromium executable; Debian's /usr/bin/chromium when installed."""
+
+# --- Politeness: the defaults are for the real site; tests on 127.0.0.1 override them -------
+USER_AGENT = (
+    "chinadaily-archive/0.1 (+https://github.com/chinadaily-archive/chinadaily-archive; "
+    "a research archive of China Daily's English news)"
+)
+ROBOTSTXT_OBEY = True
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 60
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+CHINADAILY_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("CHINADAILY_RETRY_AFTER_MAX_SECONDS", "120"))
+"""The longest Retry-After the crawl waits before retrying a 429/503; longer ones are capped."""
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.retry.RetryAfterMiddleware": 550,
+}
+
+ITEM_PIPELINES = {
+    "pipelines.storage.StoragePipeline": 800,
+}
+
+# The remote-control server Scrapy 2.19 starts by default has no use in an unattended crawl.
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,1 @@
+"""Item pipelines and the archive they write: models, migrations, storage."""

@@ -1,0 +1,22 @@
+"""The content hash that tells one version of an article from another."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Iterable
+
+
+def normalize_text(text: str | None) -> str:
+    """Unicode NFC with whitespace runs collapsed: layout changes are not edits."""
+    return " ".join(unicodedata.normalize("NFC", text or "").split())
+
+
+def content_hash(headline: str | None, authors: Iterable[str], body: str | None) -> str:
+    """sha256 over the normalised headline, authors and body (not dates, not HTML)."""
+    parts = [
+        normalize_text(headline),
+        "\x1e".join(normalize_text(author) for author in authors),
+        "\n".join(normalize_text(line) for line in (body or "").splitlines() if line.strip()),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()

@@ -1,0 +1,92 @@
+"""Item pipeline that writes articles and dead URLs to the archive in batches, off the reactor thread."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawler.items import ArticleItem, DeadUrlItem
+from pipelines.archive import Archive, StoreResult
+
+logger = logging.getLogger(__name__)
+
+
+def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(
+        json.dumps(stats, default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v))
+    )
+
+
+class StoragePipeline:
+    """Buffers items and writes each batch in one transaction in a worker thread."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVE_ENABLED", True):
+            raise NotConfigured("ARCHIVE_ENABLED is off")
+        self.crawler = crawler
+        self.database_url = settings.get("ARCHIVE_DATABASE_URL")
+        self.batch_size = max(1, settings.getint("ARCHIVE_BATCH_SIZE"))
+        self.archive: Archive | None = None
+        self.run_id: int | None = None
+        self.articles: list[ArticleItem] = []
+        self.dead_urls: list[DeadUrlItem] = []
+        self._lock = asyncio.Lock()
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
+        return cls(crawler)
+
+    async def open_spider(self) -> None:
+        self.archive = await asyncio.to_thread(Archive.open, self.database_url)
+        assert self.crawler.spider is not None
+        self.run_id = await asyncio.to_thread(self.archive.start_run, self.crawler.spider.name)
+        self.crawler.stats.set_value("archive/crawl_run_id", self.run_id)
+        logger.info("Archiving to %s (crawl run %d)", self.archive.engine.url.render_as_string(), self.run_id)
+
+    async def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticleItem):
+            self.articles.append(item)
+        elif isinstance(item, DeadUrlItem):
+            self.dead_urls.append(item)
+        else:
+            return item
+        if len(self.articles) + len(self.dead_urls) >= self.batch_size:
+            await self.flush()
+        return item
+
+    async def flush(self) -> None:
+        async with self._lock:
+            if not (self.articles or self.dead_urls):
+                return
+            articles, self.articles = self.articles, []
+            dead_urls, self.dead_urls = self.dead_urls, []
+            assert self.archive is not None
+            result = await asyncio.to_thread(self.archive.store, articles, dead_urls, run_id=self.run_id)
+            self._count(result)
+
+    def _count(self, result: StoreResult) -> None:
+        stats = self.crawler.stats
+        stats.inc_value("archive/articles_new", result.new)
+        stats.inc_value("archive/articles_updated", result.updated)
+        stats.inc_value("archive/articles_unchanged", result.unchanged)
+        stats.inc_value("archive/dead_urls", result.dead)
+        stats.inc_value("archive/batches")
+
+    async def close_spider(self) -> None:
+        await self.flush()
+
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.archive is None or self.run_id is None:
+            return
+        stats = _jsonable(self.crawler.stats.get_stats())
+        await asyncio.to_thread(self.archive.finish_run, self.run_id, reason, stats)
+        await asyncio.to_thread(self.archive.close)

@@ -1,0 +1,31 @@
+"""Run the local copy of the site: python -m tests.site --port 8000 [--articles N]."""
+
+from __future__ import annotations
+
+import argparse
+
+from tests.site.model import SiteModel
+from tests.site.server import LocalSite, make_server
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--articles", type=int, default=45, help="articles in World > Asia-Pacific")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    model = SiteModel({"/world/asia_pacific": args.articles, "/world/europe": 6}, seed=args.seed)
+    server = make_server(LocalSite(model), args.port, args.host)
+    host, port = server.server_address[:2]
+    print(f"Local China Daily on http://{host}:{port}/world/asia_pacific  (Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

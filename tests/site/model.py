@@ -1,0 +1,253 @@
+"""What the local copy of the site holds: sections, articles and their true fields, made up on demand."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
+
+BEIJING = timezone(timedelta(hours=8))
+SITE = "https://www.chinadaily.com.cn"
+PER_PAGE = 20
+# The old CMS (content_<id>.htm URLs) was replaced at the start of 2017.
+OLD_CMS_UNTIL = datetime(2017, 1, 1, tzinfo=BEIJING)
+
+SECTION_NAMES = {
+    "/world/asia_pacific": "Asia-Pacific",
+    "/world/america": "Americas",
+    "/world/europe": "Europe",
+    "/world/middle_east": "Middle East",
+    "/world/africa": "Africa",
+    "/world/china-us": "China-US",
+    "/world/cn_eu": "China-Europe",
+    "/world/China-Japan-Relations": "China-Japan",
+    "/world/china-africa": "China-Africa",
+}
+
+_FIRST = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu", "Mo", "Xu"]
+_GIVEN = ["Xu", "Jia", "Yang", "Huanxin", "Jingxi", "Wei", "Mingjie", "Lan", "Hao", "Yiming", "Lei"]
+_CITIES = ["Manila", "Jakarta", "Bangkok", "Seoul", "Tokyo", "Hanoi", "Canberra", "Beijing", "Singapore"]
+_TOPICS = ["trade", "tourism", "ports", "rice harvest", "rail link", "typhoon relief", "ASEAN summit"]
+_WORDS = (
+    "regional cooperation officials said the agreement would expand investment across the "
+    "Asia-Pacific while analysts expected growth to continue despite uncertainty in global "
+    "markets delegates discussed infrastructure energy and digital economy projects ministers "
+    "welcomed closer ties between neighbours and promised further talks next year"
+).split()
+_SPICE = ["“quoted”", "Café", "R&D", "—", "naïve", "5% rise", "<tariffs>", "São Paulo", "it’s"]
+
+
+@dataclass
+class ArticleData:
+    """One article of the local site and the fields an archive of it must hold."""
+
+    section: str
+    index: int
+    published: datetime
+    """The time the section list shows (Beijing, to the minute)."""
+    updated: datetime
+    headline_html: str
+    headline: str
+    byline: str
+    authors: list[str]
+    source: str
+    pages: list[list[str]]
+    """Paragraph texts, one list per page."""
+    images: list[tuple[int, int, str, str | None]] = field(default_factory=list)
+    """(page, before paragraph number, src, caption)."""
+    inlined_not_found: bool = False
+
+    @property
+    def old_style(self) -> bool:
+        return self.published < OLD_CMS_UNTIL
+
+    @property
+    def article_id(self) -> str:
+        section_no = list(SECTION_NAMES).index(self.section) if self.section in SECTION_NAMES else 99
+        if self.old_style:
+            return f"content_{27_000_000 + section_no * 1_000_000 + self.index}"
+        stamp = int(self.published.timestamp()) - 37
+        check = hashlib.sha1(f"{self.section}/{self.index}".encode()).hexdigest()[:8]
+        return f"WS{stamp:08x}{section_no:02x}{self.index:06x}{check}"
+
+    def path(self, page: int = 1) -> str:
+        suffix = f"_{page}" if page > 1 else ""
+        local = self.published.astimezone(BEIJING)
+        if self.old_style:
+            channel = self.section.strip("/").split("/")[0]
+            return f"/{channel}/{local:%Y-%m}/{local:%d}/{self.article_id}{suffix}.htm"
+        return f"/a/{local:%Y%m}/{local:%d}/{self.article_id}{suffix}.html"
+
+    @property
+    def canonical_url(self) -> str:
+        return SITE + self.path()
+
+    @property
+    def body(self) -> str:
+        return "\n".join(p for page in self.pages for p in page)
+
+    def expected(self) -> dict[str, object]:
+        """The archive row this article must become, in the columns of DESIGN.md."""
+        return {
+            "canonical_url": self.canonical_url,
+            "site_article_id": self.article_id,
+            "headline": self.headline,
+            "authors": self.authors,
+            "source": self.source,
+            "section": f"World > {SECTION_NAMES.get(self.section, self.section)}",
+            "breadcrumbs": ["Home", "World", SECTION_NAMES.get(self.section, self.section)],
+            "date_published": self.published.astimezone(UTC),
+            "date_modified": self.updated.astimezone(UTC),
+            "article_body": self.body,
+            "images": [{"src": "https:" + src, "caption": caption} for _, _, src, caption in self.images],
+            "language": "en",
+        }
+
+
+def _text(rng: random.Random, words: int) -> str:
+    chosen = [rng.choice(_WORDS) for _ in range(words)]
+    if rng.random() < 0.4:
+        chosen.insert(rng.randrange(len(chosen)), rng.choice(_SPICE))
+    sentence = " ".join(chosen)
+    return sentence[0].upper() + sentence[1:] + "."
+
+
+def _name(rng: random.Random) -> str:
+    return f"{rng.choice(_FIRST)} {rng.choice(_GIVEN)}"
+
+
+class SiteModel:
+    """A deterministic China Daily: any number of articles per section, made on demand.
+
+    Articles are numbered newest first from 0; their fields follow from (seed, section,
+    index), so a site of 50,000 articles costs no memory until its pages are asked for.
+    """
+
+    def __init__(
+        self,
+        sections: dict[str, int] | None = None,
+        *,
+        seed: int = 7,
+        newest: datetime = datetime(2017, 1, 5, 10, 0, tzinfo=BEIJING),
+        spacing: timedelta = timedelta(hours=3, minutes=17),
+        multipage_every: int = 7,
+        inlined_not_found: tuple[int, ...] = (3,),
+        listed_twice: int | None = 1,
+        repeated_across_pages: bool = True,
+    ) -> None:
+        self.sections = dict(sections or {"/world/asia_pacific": 45, "/world/europe": 6})
+        self.seed = seed
+        self.newest = newest
+        self.spacing = spacing
+        self.multipage_every = multipage_every
+        self.inlined_not_found = set(inlined_not_found)
+        self.listed_twice = listed_twice
+        self.repeated_across_pages = repeated_across_pages
+        self.article = lru_cache(maxsize=4096)(self._make_article)
+
+    def _make_article(self, section: str, index: int) -> ArticleData:
+        if not 0 <= index < self.sections.get(section, 0):
+            raise KeyError((section, index))
+        rng = random.Random(f"{self.seed}/{section}/{index}")
+        published = self.newest - self.spacing * index
+        published = published.replace(second=0, microsecond=0)
+        updated = published + timedelta(minutes=rng.randrange(0, 90))
+        topic = rng.choice(_TOPICS)
+        city = rng.choice(_CITIES)
+        headline = f"{city} talks on {topic} {rng.choice(['advance', 'resume', 'stall', 'open'])}"
+        headline_html = headline
+        if index % 5 == 2:
+            headline_html = f"{city} &amp; partners sign <em>{topic}</em> deal"
+            headline = f"{city} & partners sign {topic} deal"
+        names = [_name(rng) for _ in range(3)]
+        names = list(dict.fromkeys(names))
+        stamp = f"Updated: {updated:%Y-%m-%d %H:%M}"
+        kind = index % 5
+        if kind == 0:
+            authors, source = names[:1], "China Daily"
+            byline = f"By {authors[0]} | {source} | {stamp}"
+        elif kind == 1:
+            authors, source = names[:2], "China Daily"
+            byline = f"By {' and '.join(authors)} | {source} | {stamp}"
+        elif kind == 2:
+            authors, source = names[:1], "chinadaily.com.cn"
+            byline = f"By {authors[0]} in {city} | {source} | {stamp}"
+        elif kind == 3:
+            authors, source = [], "Xinhua"
+            byline = f"{source} | {stamp}"
+        else:
+            authors, source = names[:3], "China Daily"
+            if len(authors) == 3:
+                byline = f"By {authors[0]} in {city}, {authors[1]} and {authors[2]} in Beijing | {source} | {stamp}"
+            else:
+                byline = f"By {' and '.join(authors)} | {source} | {stamp}"
+        page_count = 1 + (index % 3 + 1 if self.multipage_every and index % self.multipage_every == 5 else 0)
+        pages = [
+            [_text(rng, rng.randrange(18, 60)) for _ in range(rng.randrange(3, 9))] for _ in range(page_count)
+        ]
+        images: list[tuple[int, int, str, str | None]] = []
+        if index % 2 == 0:
+            local = published.astimezone(BEIJING)
+            src = f"//img2.chinadaily.com.cn/images/{local:%Y%m}/{local:%d}/{index:024x}.jpeg"
+            caption = None if index % 4 == 2 else f"People attend an event in {city}. [Photo/Agencies]"
+            images.append((1, 1, src, caption))
+        return ArticleData(
+            section=section,
+            index=index,
+            published=published,
+            updated=updated,
+            headline_html=headline_html,
+            headline=headline,
+            byline=byline,
+            authors=authors,
+            source=source,
+            pages=pages,
+            images=images,
+            inlined_not_found=index in self.inlined_not_found and section == "/world/asia_pacific",
+        )
+
+    def articles(self, section: str) -> list[ArticleData]:
+        return [self.article(section, i) for i in range(self.sections.get(section, 0))]
+
+    def page_count(self, section: str) -> int:
+        return max(1, -(-self.sections.get(section, 0) // PER_PAGE))
+
+    def list_entries(self, section: str, page: int) -> list[ArticleData]:
+        """The items of list page N as the site shows them, quirks included."""
+        total = self.sections.get(section, 0)
+        start = (page - 1) * PER_PAGE
+        entries = [self.article(section, i) for i in range(start, min(start + PER_PAGE, total))]
+        if not entries:
+            return entries
+        # A story the editors listed twice on the same page.
+        if page == 1 and self.listed_twice is not None and self.listed_twice < len(entries):
+            entries.insert(self.listed_twice + 2, entries[self.listed_twice])
+        # A story pushed across the boundary by a new one: last of page N, first of N+1.
+        if page > 1 and self.repeated_across_pages:
+            entries.insert(0, self.article(section, start - 1))
+        return entries
+
+    def find(self, path: str) -> tuple[ArticleData, int] | None:
+        """The article and page number a URL path names, if it exists."""
+        match = re.search(r"/(WS[0-9a-f]{24}|content_\d+)(?:_(\d+))?\.html?$", path)
+        if not match:
+            return None
+        article_id, page = match.group(1), int(match.group(2) or 1)
+        for section in self.sections:
+            section_no = list(SECTION_NAMES).index(section) if section in SECTION_NAMES else 99
+            if article_id.startswith("WS"):
+                if int(article_id[10:12], 16) != section_no:
+                    continue
+                index = int(article_id[12:18], 16)
+            else:
+                index = int(article_id[len("content_") :]) - 27_000_000 - section_no * 1_000_000
+            try:
+                article = self.article(section, index)
+            except KeyError:
+                continue
+            if article.path(page) == path and 1 <= page <= len(article.pages):
+                return article, page
+        return None

@@ -1,0 +1,97 @@
+"""Serves the local copy of the site over HTTP on 127.0.0.1, in a thread or as a program."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from tests.site import templates
+from tests.site.model import SiteModel
+
+ROBOTS_TXT = "User-agent: *\nDisallow: /search\nAllow: /\n"
+
+
+class LocalSite:
+    """Answers requests for paths of a SiteModel; counts what was asked for."""
+
+    def __init__(self, model: SiteModel) -> None:
+        self.model = model
+        self.requests: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def _picks(self, exclude: str) -> list:
+        others = [s for s in self.model.sections if s != exclude] or [exclude]
+        section = others[0]
+        count = min(3, self.model.sections.get(section, 0))
+        return [self.model.article(section, i) for i in range(count)]
+
+    def respond(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        with self._lock:
+            self.requests[path] += 1
+        html_type = {"Content-Type": "text/html; charset=utf-8"}
+        if path == "/robots.txt":
+            return 200, {"Content-Type": "text/plain"}, ROBOTS_TXT.encode()
+        for section in self.model.sections:
+            match = re.fullmatch(re.escape(section) + r"(?:/?|/page_(\d+)\.html)", path)
+            if match:
+                page = int(match.group(1) or 1)
+                if page > self.model.page_count(section):
+                    return 404, html_type, templates.not_found_page().encode()
+                entries = self.model.list_entries(section, page)
+                body = templates.list_page(
+                    section, page, entries, self.model.page_count(section), self._picks(section)
+                )
+                return 200, html_type, body.encode()
+        found = self.model.find(path)
+        if found:
+            article, page = found
+            body = templates.article_page(article, page, self._picks(article.section))
+            return 200, html_type, body.encode()
+        return 404, html_type, templates.not_found_page().encode()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    site: LocalSite
+
+    def do_GET(self) -> None:
+        status, headers, body = self.site.respond(urlsplit(self.path).path)
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_HEAD = do_GET
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def make_server(site: LocalSite, port: int = 0, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    handler = type("Handler", (_Handler,), {"site": site})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
+
+
+@contextmanager
+def serve(model: SiteModel | None = None) -> Iterator[tuple[str, LocalSite]]:
+    """Serve a site on a free port of 127.0.0.1 while the block runs: (base URL, site)."""
+    site = LocalSite(model or SiteModel())
+    server = make_server(site)
+    thread = threading.Thread(target=server.serve_forever, name="local-site", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", site
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

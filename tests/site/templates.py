@@ -1,0 +1,248 @@
+"""The local site's HTML: the real captured list page is the frame, articles follow DESIGN.md's template."""
+
+from __future__ import annotations
+
+import html
+from functools import cache
+from pathlib import Path
+
+from tests.site.model import BEIJING, SECTION_NAMES, ArticleData
+
+REAL_LIST_PAGE = Path(__file__).resolve().parent.parent / "fixtures" / "real" / "list_world_china_us_1.html"
+HOST = "//www.chinadaily.com.cn"
+NOT_FOUND_TEXT = "Sorry, the page you requested was not found."
+
+
+@cache
+def _frame() -> dict[str, str]:
+    """The real list page cut into the parts every generated page reuses."""
+    page = REAL_LIST_PAGE.read_text(encoding="utf-8")
+
+    def between(start: str, end: str) -> str:
+        i = page.index(start)
+        return page[i : page.index(end, i)]
+
+    return {
+        "header": between("<body>", "<!-- pc 二级菜单 -->"),
+        "submenu": between("<!-- pc 二级菜单 -->", '<ol class="breadcrumb res-m" id="bread-nav1">'),
+        "sidebar_and_footer": page[page.index('<div class="mai_r">') :],
+    }
+
+
+def _section_name(section: str) -> str:
+    return SECTION_NAMES.get(section, section.rsplit("/", 1)[-1])
+
+
+def _breadcrumb(section: str) -> str:
+    name = html.escape(_section_name(section))
+    return f"""<ol class="breadcrumb res-m" id="bread-nav1">
+  <li><a shape="rect" href="{HOST}">Home</a></li>
+  <li><a shape="rect" href="{HOST}/world">World</a></li>
+  / {name}
+</ol>
+<div class="topNav3_art"> <span id="bread-nav">
+    <a shape="rect" href="{HOST}">Home</a>
+    <a shape="rect" href="{HOST}/world">/ World</a>
+    <a shape="rect" href="{HOST}{section}">/ {name}</a>
+  </span> </div>
+"""
+
+
+def _link(article: ArticleData, style: int = 0, page: int = 1) -> str:
+    """An article link written one of the ways the site writes them."""
+    path = article.path(page)
+    if style % 4 == 1:
+        return f"https://www.chinadaily.com.cn{path}"
+    if style % 4 == 2:
+        return f"//global.chinadaily.com.cn{path}"
+    return f"{HOST}{path}"
+
+
+def _sidebar_picks(picks: list[ArticleData]) -> str:
+    """Sidebar boxes linking to other stories: never to be followed or archived."""
+    items = "\n".join(
+        f'<li><a target="_blank" href="{_link(a)}">{a.headline_html}</a>'
+        f"<p>Editor's pick: {html.escape(a.pages[0][0])}</p></li>"
+        for a in picks
+    )
+    return f"""<div class="mai_r">
+  <div class="bt2"><b><a href="{HOST}/world/editor_picks">Today's Top News</a></b></div>
+  <ul class="lisBox top-news">{items}</ul>
+  <div class="bt2"><b>Editor's picks</b></div>
+  <div class="tw4Box"><div class="tw4_t">Sidebar story: readers vote on the year's best photos</div></div>
+</div>
+"""
+
+
+def list_page(
+    section: str, page: int, entries: list[ArticleData], page_count: int, picks: list[ArticleData]
+) -> str:
+    frame = _frame()
+    name = html.escape(_section_name(section))
+    featured = "".join(
+        f'<div class="tBox2"><a target="_blank" shape="rect" href="{_link(a)}">{a.headline_html}</a></div>'
+        for a in entries[:3]
+    )
+    items = []
+    for n, article in enumerate(entries):
+        href = _link(article, style=n)
+        when = article.published.astimezone(BEIJING)
+        items.append(f"""
+                <div class="mb10 tw3_01_2 ">
+                        <a target="_blank" shape="rect" href="{href}">
+                            <img width="200" height="130" src="//img2.chinadaily.com.cn/images/{when:%Y%m}/{when:%d}/{article.index:024x}.jpeg" />
+                        </a>
+                    <span class="tw3_01_2_t">
+                <h4><a shape="rect" href="{href}">{article.headline_html}</a></h4>
+                <b>{when:%Y-%m-%d %H:%M}</b>
+              </span>
+                </div>""")
+    base = f"{HOST}{section}"
+
+    def page_url(number: int) -> str:
+        return base if number == 1 else f"{base}/page_{number}.html"
+
+    numbers = []
+    for number in range(max(1, page - 4), min(page_count, page + 5) + 1):
+        if number == page:
+            numbers.append(f'<span style="background-color: #003366;color: #fff;">{number}</span>')
+        else:
+            numbers.append(f'<a href="{page_url(number)}">{number}</a>')
+    pager = "\n".join(numbers)
+    if page > 1:
+        pager = f'<a class="pagestyle" href="{page_url(page - 1)}">Previous</a>&nbsp;&nbsp;\n' + pager
+    if page < page_count:
+        pager += (
+            f'\n<a class="pagestyle" href="{page_url(page + 1)}">Next</a>&nbsp;&nbsp;'
+            f'\n<a style="text-decoration:none" href="{page_url(page_count)}">&gt;&gt;|</a>'
+        )
+    mobile_next = (
+        f'<span class="next"><a class="pagestyle" shape="rect" href="{page_url(page + 1)}">Next</a></span>'
+        if page < page_count
+        else ""
+    )
+    body = f"""<div class="main_art">
+    <div class="lft_art" id="left">
+        <div class="tw2" style="margin-bottom:10px;"><div class="tw2_r"><div class="mb10">{featured}</div></div></div>
+        <!--list-->
+        {"".join(items)}
+            <!-- pc 分页 -->
+            <div id="div_currpage">
+{pager}
+            </div>
+            <!-- pc 分页结束 -->
+            <div class="selectpage">
+              <span class="pageno"><a href="javascript:void (0)" shape="rect">{page}/{page_count}</a></span>
+              {mobile_next}
+            </div>
+    </div>
+{_sidebar_picks(picks)}"""
+    head = f"""<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml">
+<head>
+    <meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+    <title>{name} - World - Chinadaily.com.cn</title>
+    <meta name="pagetype" content="2" />
+</head>
+"""
+    return (
+        head + frame["header"] + frame["submenu"] + _breadcrumb(section) + body + frame["sidebar_and_footer"]
+    )
+
+
+def _byline_html(article: ArticleData) -> str:
+    return (
+        f'<div class="info"><span class="info_l">{html.escape(article.byline)}</span>'
+        '<span class="info_r"><a href="javascript:void(0)" class="share">Share</a></span></div>'
+    )
+
+
+def _body_html(article: ArticleData, page: int) -> str:
+    parts = []
+    for n, text in enumerate(article.pages[page - 1]):
+        for image_page, before, src, caption in article.images:
+            if image_page == page and before == n:
+                caption_html = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+                parts.append(
+                    f'<figure class="image" style="display:table"><img src="{src}" />{caption_html}</figure>'
+                )
+        parts.append(f"<p>{html.escape(text, quote=False)}</p>")
+    if len(article.pages) > 1:
+        links = []
+        if page > 1:
+            links.append(f'<a class="pagestyle" href="{_link(article, page=page - 1)}">Previous</a>')
+        for number in range(1, len(article.pages) + 1):
+            links.append(
+                f"<span>{number}</span>"
+                if number == page
+                else f'<a href="{_link(article, page=number)}">{number}</a>'
+            )
+        if page < len(article.pages):
+            links.append(f'<a class="pagestyle" href="{_link(article, page=page + 1)}">Next</a>')
+        parts.append(f'<div id="div_currpage">{" ".join(links)}</div>')
+    return "\n".join(parts)
+
+
+def not_found_block() -> str:
+    """The site's not-found page body, as its failed header/footer includes inline it."""
+    return f"""<div class="notfound-wrap">
+  <div class="nf-logo"><a href="{HOST}"><img src="//www.chinadaily.com.cn/image_e/2020/logo.png" /></a></div>
+  <div class="nf-box">
+    <h2>{NOT_FOUND_TEXT}</h2>
+    <p>The page may have been removed, renamed or is temporarily unavailable.</p>
+    <p>You can go back to the <a href="{HOST}">homepage</a> or try these sections:</p>
+    <ul><li><a href="{HOST}/china">China</a></li><li><a href="{HOST}/world">World</a></li>
+    <li><a href="{HOST}/business">Business</a></li></ul>
+  </div>
+</div>
+"""
+
+
+def article_page(article: ArticleData, page: int, picks: list[ArticleData]) -> str:
+    frame = _frame()
+    when = article.published.astimezone(BEIJING)
+    description = html.escape(article.pages[0][0][:160])
+    head = f"""<!DOCTYPE html>
+<html>
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<title>{html.escape(article.headline)} - Chinadaily.com.cn</title>
+<meta name="description" content="{description}" />
+<meta name="contentid" content="{article.article_id}" />
+<meta name="publishdate" content="{when:%Y-%m-%d}" />
+<meta name="source" content="{html.escape(article.source)}" />
+<meta property="og:title" content="{html.escape(article.headline)}" />
+<meta property="og:url" content="https://www.chinadaily.com.cn{article.path(page)}" />
+</head>
+"""
+    main = f"""<div class="main_art">
+  <div class="lft_art" id="lft-art">
+    <h1>{article.headline_html}</h1>
+    {_byline_html(article)}
+    <div id="Content">
+{_body_html(article, page)}
+    </div>
+  </div>
+{_sidebar_picks(picks)}
+</div>
+"""
+    chrome = frame["header"] + frame["submenu"] + _breadcrumb(article.section)
+    if article.inlined_not_found:
+        chrome = chrome + not_found_block()
+        main = main + not_found_block()
+    footer = frame["sidebar_and_footer"]
+    footer = footer[footer.index("<!-- 公共尾部开始 -->") :]
+    return head + chrome + main + footer
+
+
+def not_found_page() -> str:
+    frame = _frame()
+    head = """<!DOCTYPE html>
+<html>
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<title>Page not found - Chinadaily.com.cn</title>
+</head>
+"""
+    footer = frame["sidebar_and_footer"]
+    return head + frame["header"] + not_found_block() + footer[footer.index("<!-- 公共尾部开始 -->") :]
