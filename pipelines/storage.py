@@ -22,6 +22,7 @@ def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = json.loads(
         json.dumps(stats, default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v))
     )
+    return result
 
 
 class StoragePipeline:
