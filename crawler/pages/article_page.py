@@ -12,6 +12,7 @@ from crawler.items import ArticleItem
 from crawler.pages.breadcrumbs import breadcrumb_names, section_of
 from crawler.pages.byline import Byline, parse_byline
 from crawler.pages.dates import parse_beijing
+from crawler.pages.text import text_of
 from crawler.siteurls import (
     article_page_number,
     canonical_url,
@@ -32,10 +33,6 @@ _NOT_BODY_CLASSES = ("selectpage",)
 # The site's not-found template says this; alone it proves nothing, since real articles
 # have been served with the whole not-found block inlined around them.
 NOT_FOUND_MARKER = "the page you requested was not found"
-
-
-def _clean_text(parts: list[str]) -> str:
-    return " ".join(" ".join(parts).split())
 
 
 class ArticlePage:
@@ -74,13 +71,10 @@ class ArticlePage:
 
     def headline(self) -> str | None:
         heading = self.container().css("h1.dabiaoti" if self._chinese else "h1")[:1]
-        return _clean_text(heading.css("::text").getall()) or None
+        return text_of(heading) or None
 
     def _byline_text(self) -> str | None:
-        text = _clean_text(self.container().css("div.info span.info_l ::text").getall())
-        if not text:
-            text = _clean_text(self.container().css("span.info_l ::text").getall())
-        return text or None
+        return text_of(self.container().css("div.info span.info_l, span.info_l")) or None
 
     def byline(self) -> Byline:
         if self._chinese:
@@ -88,7 +82,7 @@ class ArticlePage:
         return parse_byline(self._byline_text())
 
     def _chinese_infos(self) -> list[str]:
-        return [_clean_text(div.css("::text").getall()) for div in self.container().css("div.xinf-le")]
+        return [text_of(div) for div in self.container().css("div.xinf-le")]
 
     def authors(self) -> list[str]:
         # On the Chinese subsite the byline names no author, and meta "author" is the
@@ -135,7 +129,7 @@ class ArticlePage:
         )
 
     def paragraphs(self) -> list[str]:
-        texts = (_clean_text(p.css("::text").getall()) for p in self._body_nodes())
+        texts = (text_of(p) for p in self._body_nodes())
         return [text for text in texts if text]
 
     def body_html(self) -> str:
@@ -164,7 +158,7 @@ class ArticlePage:
             src = (img.attrib.get("src") or img.attrib.get("data-src") or "").strip()
             if not src:
                 continue
-            caption = _clean_text(img.xpath("ancestor::figure[1]/figcaption//text()").getall())
+            caption = text_of(img.xpath("ancestor::figure[1]/figcaption"))
             found.append({"src": site_link(src, self.response.url), "caption": caption or None})
         return found
 
@@ -185,7 +179,7 @@ class ArticlePage:
         this_id = site_article_id(self.response.url)
         for link in self.response.css(f"{_PAGER} a.pagestyle"):
             href = link.attrib.get("href", "").strip()
-            text = _clean_text(link.css("::text").getall()).lower()
+            text = text_of(link).lower()
             if not href or href.startswith("javascript:") or "next" not in text:
                 continue
             target = self.response.urljoin(href)

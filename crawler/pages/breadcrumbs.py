@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from scrapy.http import TextResponse
 
+from crawler.pages.text import text_of
+
 # English pages: span#bread-nav with links "Home", "/ World", "/ Asia-Pacific".
 # Chinese subsite: div.da-bre with links "评论", " > 海外观察".
 # A page may repeat its trail for phones: the first one is read.
@@ -15,7 +17,7 @@ def breadcrumb_names(response: TextResponse) -> list[str]:
     for selector in _TRAILS:
         names = []
         for link in response.css(selector)[:1].css("a"):
-            name = " ".join(" ".join(link.css("::text").getall()).split()).strip(_SEPARATORS)
+            name = text_of(link).strip(_SEPARATORS)
             if name:
                 names.append(name)
         if names:

@@ -10,6 +10,7 @@ from scrapy.http import TextResponse
 
 from crawler.pages.breadcrumbs import breadcrumb_names, section_of
 from crawler.pages.dates import parse_beijing
+from crawler.pages.text import text_of
 from crawler.siteurls import list_page_number
 
 # The list block is div.lft_art (id "left"; "lft-art" on some sections). Classes are
@@ -48,7 +49,7 @@ class SectionListPage:
             href = link.attrib.get("href", "").strip() if link else ""
             if not href:
                 continue
-            headline = " ".join(" ".join(link[0].css("::text").getall()).split())
+            headline = text_of(link)
             published = parse_beijing(node.css(".tw3_01_2_t b::text").get())
             found.append(ListEntry(self.response.urljoin(href), headline, published))
         return found
@@ -56,7 +57,7 @@ class SectionListPage:
     def next_page_url(self) -> str | None:
         """The pager's 'Next' link, absolute; None on the last page."""
         for link in self.response.css(f"{_PAGER} a.pagestyle"):
-            text = " ".join(link.css("::text").getall())
+            text = text_of(link)
             href = link.attrib.get("href", "").strip()
             if "next" in text.lower() and href and not href.startswith("javascript:"):
                 return self.response.urljoin(href)

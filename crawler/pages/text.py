@@ -1,0 +1,37 @@
+"""The visible text of an element, as a reader sees it: inline tags join, <br> breaks, runs collapse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parsel import Selector, SelectorList
+
+_INVISIBLE = frozenset({"script", "style", "noscript", "template"})
+
+
+def _walk(element: Any, parts: list[str]) -> None:
+    # Comments and processing instructions have a non-string tag: their text is not shown.
+    tag = element.tag.lower() if isinstance(element.tag, str) else "#comment"
+    if tag not in _INVISIBLE and tag != "#comment" and element.text:
+        parts.append(element.text)
+    for child in element:
+        _walk(child, parts)
+        if child.tail:
+            parts.append(child.tail)
+    if tag == "br":
+        parts.append(" ")
+
+
+def text_of(selection: Selector | SelectorList[Selector]) -> str:
+    """Whitespace-collapsed text of the first selected element; '' when nothing is selected."""
+    if isinstance(selection, SelectorList):
+        if not selection:
+            return ""
+        selection = selection[0]
+    node = selection
+    root = node.root
+    if isinstance(root, str):
+        return " ".join(root.split())
+    parts: list[str] = []
+    _walk(root, parts)
+    return " ".join("".join(parts).split())

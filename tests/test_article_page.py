@@ -1,0 +1,54 @@
+"""The article page object against labelled pages, one assertion per field (crawler/pages/article_page.py).
+
+Real captured pages and pages written by hand are reported apart: their test ids start with
+'real/' or 'written/'.
+"""
+
+import pytest
+
+from crawler.pages.article_page import ArticlePage, append_page
+from tests.labelled import ARTICLE_FIELDS, as_label, labelled_pages
+
+ARTICLES = labelled_pages("article")
+ASSEMBLED = labelled_pages("article", assembled=True)
+
+
+def _cases(pages):
+    return [
+        pytest.param(page, field, id=f"{page.id}:{field}")
+        for page in pages
+        for field in ARTICLE_FIELDS
+        if field in page.label["fields"]
+    ]
+
+
+@pytest.mark.parametrize(("page", "field"), _cases(ARTICLES))
+def test_field(page, field):
+    item = ArticlePage(page.response()).to_item()
+    assert as_label(getattr(item, field)) == page.label["fields"][field]
+
+
+@pytest.mark.parametrize(("page", "field"), _cases(ASSEMBLED))
+def test_field_of_an_article_assembled_from_its_pages(page, field):
+    first, *rest = page.label["pages"]
+    item = ArticlePage(page.response(first)).to_item()
+    for extra in rest:
+        url = page.label["url"].replace(".htm", f"_{rest.index(extra) + 2}.htm")
+        append_page(item, ArticlePage(page.response(extra, url=url)))
+    assert as_label(getattr(item, field)) == page.label["fields"][field]
+
+
+@pytest.mark.parametrize("page", ARTICLES, ids=lambda page: page.id)
+def test_no_text_from_outside_the_article_container(page):
+    item = ArticlePage(page.response()).to_item()
+    for furniture in ("Today's Top News", "Editor's picks", "Most Viewed", "Copyright", "not found"):
+        assert furniture not in item.article_body
+        assert furniture not in item.article_body_html
+
+
+@pytest.mark.parametrize("page", ARTICLES, ids=lambda page: page.id)
+def test_body_html_holds_the_paragraphs_and_no_script_or_pager(page):
+    item = ArticlePage(page.response()).to_item()
+    assert "<script" not in item.article_body_html
+    assert "div_currpage" not in item.article_body_html
+    assert item.article_body_html.count("<p") >= len(item.article_body.splitlines())
