@@ -19,6 +19,8 @@ from pipelines.contenthash import content_hash
 from pipelines.models import Article, ArticleVersion, CrawlRun, DeadUrl, utcnow
 
 logger = logging.getLogger(__name__)
+# Alembic announces each of its plugins at INFO on every start; only its migrations are news.
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 MIGRATIONS = "pipelines:migrations"
 

@@ -22,7 +22,13 @@ class LocalSite:
     def __init__(self, model: SiteModel) -> None:
         self.model = model
         self.requests: Counter[str] = Counter()
+        self._failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self._lock = threading.Lock()
+
+    def fail(self, path: str, status: int, headers: dict[str, str] | None = None, times: int = 1) -> None:
+        """Answer the next `times` requests for path with an error status (and headers)."""
+        with self._lock:
+            self._failures.setdefault(path, []).extend([(status, headers or {})] * times)
 
     def _picks(self, exclude: str) -> list:
         others = [s for s in self.model.sections if s != exclude] or [exclude]
@@ -31,9 +37,14 @@ class LocalSite:
         return [self.model.article(section, i) for i in range(count)]
 
     def respond(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        html_type = {"Content-Type": "text/html; charset=utf-8"}
         with self._lock:
             self.requests[path] += 1
-        html_type = {"Content-Type": "text/html; charset=utf-8"}
+            failures = self._failures.get(path)
+            failure = failures.pop(0) if failures else None
+        if failure:
+            status, headers = failure
+            return status, {**html_type, **headers}, f"<html><body>Error {status}</body></html>".encode()
         if path == "/robots.txt":
             return 200, {"Content-Type": "text/plain"}, ROBOTS_TXT.encode()
         for section in self.model.sections:
