@@ -62,3 +62,15 @@ class DeadUrlItem:
     """The final HTTP status."""
     referrer: str | None = None
     """The list page that linked to it."""
+
+
+@dataclass
+class FailedUrlItem:
+    """A fetch that failed for a reason that may pass (5xx, timeout, connection); the `failed_urls` columns."""
+
+    url: str
+    """The canonical URL to fetch again: an article's first page, or a list page."""
+    reason: str
+    """What went wrong, e.g. 'HTTP 503 after retries' or 'TimeoutError'."""
+    resolved: bool = False
+    """True when a URL that had failed has now been fetched and judged."""

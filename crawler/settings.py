@@ -26,6 +26,14 @@ ARCHIVE_BATCH_SIZE = int(os.environ.get("ARCHIVE_BATCH_SIZE", "100"))
 # --- Judging pages --------------------------------------------------------------------------
 SOFT404_MIN_BODY_CHARS = int(os.environ.get("SOFT404_MIN_BODY_CHARS", "40"))
 """A page whose body (after the fallback extractor) is shorter is 'thin', not an article."""
+SOFT404_PROBES_ENABLED = os.environ.get("SOFT404_PROBES_ENABLED", "1") not in ("0", "false", "False", "")
+"""Calibrate by requesting URLs that cannot exist (a handful, at most once a day per origin)."""
+SOFT404_PROBE_MAX_AGE_HOURS = float(os.environ.get("SOFT404_PROBE_MAX_AGE_HOURS", "24"))
+"""Stored probe fingerprints younger than this are reused: a routine run makes no probe requests."""
+SOFT404_PROBE_SIMILARITY = float(os.environ.get("SOFT404_PROBE_SIMILARITY", "0.5"))
+"""A page whose text (site chrome left out) resembles the probe's answer this much is a soft-404."""
+SOFT404_REDIRECT_TARGET_MIN = int(os.environ.get("SOFT404_REDIRECT_TARGET_MIN", "3"))
+"""A target that this many distinct article URLs redirect to is a catch-all, not their article."""
 
 # --- Rendering (scrapy-playwright, Debian's Chromium) ---------------------------------------
 RENDER_MODE = os.environ.get("RENDER_MODE", "auto")
@@ -56,6 +64,10 @@ CHINADAILY_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("CHINADAILY_RETRY_AFTE
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.retry.RetryAfterMiddleware": 550,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.summary.CrawlSummary": 500,
 }
 
 ITEM_PIPELINES = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,13 +11,21 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from crawler.items import ArticleItem, DeadUrlItem
+from crawler.items import ArticleItem, DeadUrlItem, FailedUrlItem
 from pipelines.contenthash import content_hash
-from pipelines.models import Article, ArticleVersion, CrawlRun, DeadUrl, utcnow
+from pipelines.models import (
+    Article,
+    ArticleVersion,
+    CrawlRun,
+    DeadUrl,
+    FailedUrl,
+    ProbeFingerprint,
+    utcnow,
+)
 
 logger = logging.getLogger(__name__)
 # Alembic announces each of its plugins at INFO on every start; only its migrations are news.
@@ -33,6 +42,9 @@ class StoreResult:
     updated: int = 0
     unchanged: int = 0
     dead: int = 0
+    gone: int = 0
+    failed: int = 0
+    resolved: int = 0
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -61,8 +73,36 @@ def alembic_config() -> Config:
 class Archive:
     """Reads and writes the archive through SQLAlchemy; every write is one transaction."""
 
+    # The spider and the storage pipeline of one crawl share one archive per database URL,
+    # so the schema is upgraded once and one engine pools the connections.
+    _shared: dict[str, tuple[Archive, int]] = {}  # noqa: RUF012
+    _shared_lock = threading.Lock()
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._shared_url: str | None = None
+
+    @classmethod
+    def acquire(cls, url: str) -> Archive:
+        """The crawl's shared archive at url, opened (and upgraded) by its first user."""
+        with cls._shared_lock:
+            archive, users = cls._shared.get(url, (None, 0))
+            if archive is None:
+                archive = cls.open(url)
+                archive._shared_url = url
+            cls._shared[url] = (archive, users + 1)
+            return archive
+
+    def release(self) -> None:
+        """Give back an archive from acquire(); the last user closes it."""
+        with self._shared_lock:
+            assert self._shared_url is not None, "release() of an archive not from acquire()"
+            archive, users = self._shared[self._shared_url]
+            if users > 1:
+                self._shared[self._shared_url] = (archive, users - 1)
+                return
+            del self._shared[self._shared_url]
+        self.close()
 
     @classmethod
     def open(cls, url: str, *, upgrade: bool = True) -> Archive:
@@ -99,10 +139,11 @@ class Archive:
         self,
         articles: Sequence[ArticleItem],
         dead_urls: Sequence[DeadUrlItem] = (),
+        failed_urls: Sequence[FailedUrlItem] = (),
         *,
         run_id: int | None = None,
     ) -> StoreResult:
-        """Write a batch of articles and dead URLs in one transaction."""
+        """Write a batch of articles, dead and failed URLs in one transaction."""
         result = StoreResult()
         now = utcnow()
         latest = {item.canonical_url: item for item in articles}
@@ -136,7 +177,75 @@ class Archive:
             for dead in dead_urls:
                 self._store_dead(session, dead, now)
                 result.dead += 1
+                result.gone += self._mark_gone(session, dead.canonical_url, now)
+            for failed in failed_urls:
+                if failed.resolved:
+                    result.resolved += self._resolve(session, failed.url, now)
+                else:
+                    self._store_failed(session, failed, now)
+                    result.failed += 1
+            fetched = [item.canonical_url for item in articles] + [dead.canonical_url for dead in dead_urls]
+            for url in fetched:
+                result.resolved += self._resolve(session, url, now)
         return result
+
+    @staticmethod
+    def _mark_gone(session: Session, url: str, now: datetime) -> int:
+        """An archived article whose page has turned dead is kept, with the time it went."""
+        statement = (
+            update(Article).where(Article.canonical_url == url, Article.gone_at.is_(None)).values(gone_at=now)
+        )
+        return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _resolve(session: Session, url: str, now: datetime) -> int:
+        statement = (
+            update(FailedUrl)
+            .where(FailedUrl.url == url, FailedUrl.resolved_at.is_(None))
+            .values(resolved_at=now)
+        )
+        return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _store_failed(session: Session, item: FailedUrlItem, now: datetime) -> None:
+        row = session.scalars(select(FailedUrl).where(FailedUrl.url == item.url)).one_or_none()
+        if row is None:
+            row = FailedUrl(url=item.url, attempts=0, first_seen_at=now)
+            session.add(row)
+        row.reason = item.reason
+        row.attempts += 1
+        row.last_seen_at = now
+        row.resolved_at = None
+
+    def unresolved_failed_urls(self, limit: int = 1000) -> list[str]:
+        """URLs whose last fetch failed for a passing reason, oldest first: the next run tries them first."""
+        with Session(self.engine) as session:
+            statement = (
+                select(FailedUrl.url)
+                .where(FailedUrl.resolved_at.is_(None))
+                .order_by(FailedUrl.first_seen_at)
+                .limit(limit)
+            )
+            return list(session.scalars(statement))
+
+    def probe_fingerprints(self, origin: str) -> list[ProbeFingerprint]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(select(ProbeFingerprint).where(ProbeFingerprint.origin == origin)))
+
+    def save_probe_fingerprints(self, fingerprints: Sequence[ProbeFingerprint]) -> None:
+        """Replace the stored fingerprints of the same origin and URL shape."""
+        with Session(self.engine) as session, session.begin():
+            for fingerprint in fingerprints:
+                existing = session.scalars(
+                    select(ProbeFingerprint).where(
+                        ProbeFingerprint.origin == fingerprint.origin,
+                        ProbeFingerprint.shape == fingerprint.shape,
+                    )
+                ).one_or_none()
+                if existing is not None:
+                    session.delete(existing)
+                    session.flush()
+                session.add(fingerprint)
 
     def _store_dead(self, session: Session, item: DeadUrlItem, now: datetime) -> None:
         row = session.scalars(select(DeadUrl).where(DeadUrl.url == item.url)).one_or_none()

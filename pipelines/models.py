@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -140,3 +140,19 @@ class FailedUrl(Base):
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+
+
+class ProbeFingerprint(Base):
+    """How the site answers a URL that cannot exist, per origin and URL shape (soft-404 calibration)."""
+
+    __tablename__ = "probe_fingerprints"
+    __table_args__ = (UniqueConstraint("origin", "shape"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    origin: Mapped[str] = mapped_column(Text)
+    shape: Mapped[str] = mapped_column(String(32))
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[int]
+    final_url: Mapped[str] = mapped_column(Text)
+    shingles: Mapped[list[int]] = mapped_column(JSONDocument)
+    fetched_at: Mapped[datetime]

@@ -12,7 +12,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.items import ArticleItem, DeadUrlItem
+from crawler.items import ArticleItem, DeadUrlItem, FailedUrlItem
 from pipelines.archive import Archive, StoreResult
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ class StoragePipeline:
         self.run_id: int | None = None
         self.articles: list[ArticleItem] = []
         self.dead_urls: list[DeadUrlItem] = []
+        self.failed_urls: list[FailedUrlItem] = []
         self._lock = asyncio.Lock()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -47,7 +48,7 @@ class StoragePipeline:
         return cls(crawler)
 
     async def open_spider(self) -> None:
-        self.archive = await asyncio.to_thread(Archive.open, self.database_url)
+        self.archive = await asyncio.to_thread(Archive.acquire, self.database_url)
         assert self.crawler.spider is not None
         self.run_id = await asyncio.to_thread(self.archive.start_run, self.crawler.spider.name)
         self.crawler.stats.set_value("archive/crawl_run_id", self.run_id)
@@ -58,20 +59,25 @@ class StoragePipeline:
             self.articles.append(item)
         elif isinstance(item, DeadUrlItem):
             self.dead_urls.append(item)
+        elif isinstance(item, FailedUrlItem):
+            self.failed_urls.append(item)
         else:
             return item
-        if len(self.articles) + len(self.dead_urls) >= self.batch_size:
+        if len(self.articles) + len(self.dead_urls) + len(self.failed_urls) >= self.batch_size:
             await self.flush()
         return item
 
     async def flush(self) -> None:
         async with self._lock:
-            if not (self.articles or self.dead_urls):
+            if not (self.articles or self.dead_urls or self.failed_urls):
                 return
             articles, self.articles = self.articles, []
             dead_urls, self.dead_urls = self.dead_urls, []
+            failed_urls, self.failed_urls = self.failed_urls, []
             assert self.archive is not None
-            result = await asyncio.to_thread(self.archive.store, articles, dead_urls, run_id=self.run_id)
+            result = await asyncio.to_thread(
+                self.archive.store, articles, dead_urls, failed_urls, run_id=self.run_id
+            )
             self._count(result)
 
     def _count(self, result: StoreResult) -> None:
@@ -80,6 +86,9 @@ class StoragePipeline:
         stats.inc_value("archive/articles_updated", result.updated)
         stats.inc_value("archive/articles_unchanged", result.unchanged)
         stats.inc_value("archive/dead_urls", result.dead)
+        stats.inc_value("archive/articles_gone", result.gone)
+        stats.inc_value("archive/failed_urls", result.failed)
+        stats.inc_value("archive/failed_urls_resolved", result.resolved)
         stats.inc_value("archive/batches")
 
     async def close_spider(self) -> None:
@@ -90,4 +99,4 @@ class StoragePipeline:
             return
         stats = _jsonable(self.crawler.stats.get_stats())
         await asyncio.to_thread(self.archive.finish_run, self.run_id, reason, stats)
-        await asyncio.to_thread(self.archive.close)
+        await asyncio.to_thread(self.archive.release)

@@ -68,7 +68,7 @@ def test_a_list_page_without_items_ends_the_walk():
     spider = make_spider(path="/world/china-us")
     empty = list_response(body=b"<html><body><div class='lft_art' id='left'></div></body></html>")
     assert list(spider.parse_list(empty)) == []
-    assert spider.crawler.stats.get_value("list/empty_pages") == 1
+    assert spider.crawler.stats.get_value("soft404/list_end/no_items") == 1
 
 
 def test_links_to_other_hosts_and_scripts_are_never_requested():

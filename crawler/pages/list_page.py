@@ -16,6 +16,7 @@ from crawler.siteurls import list_page_number
 # The list block is div.lft_art (id "left"; "lft-art" on some sections). Classes are
 # matched as tokens because the site writes class="mb10 tw3_01_2 " with a trailing space.
 _ITEMS = "div.lft_art .tw3_01_2, #lft-art .tw3_01_2, #left .tw3_01_2"
+_LIST_BLOCK = "div.lft_art, #lft-art, #left"
 _PAGER = "#div_currpage"
 
 
@@ -41,6 +42,10 @@ class SectionListPage:
     @property
     def page_number(self) -> int:
         return list_page_number(self.response.url)
+
+    def has_list_block(self) -> bool:
+        """True when the page is in the list template, items or not."""
+        return bool(self.response.css(_LIST_BLOCK))
 
     def entries(self) -> list[ListEntry]:
         found = []

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,13 +14,20 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.items import ArticleItem
-from crawler.judging import PageJudge
+from crawler.items import ArticleItem, FailedUrlItem
+from crawler.judging import ARTICLE, ERROR_STATUSES, FAILED, LIST, Judgement, PageJudge
 from crawler.pages.article_page import ArticlePage, append_page
-from crawler.pages.list_page import SectionListPage
-from crawler.siteurls import is_article_url, normalize_origin, to_origin
+from crawler.probes import SHAPES, Fingerprint, ProbeSet, probe_url
+from crawler.siteurls import canonical_url, is_article_url, normalize_origin, to_origin
+from pipelines.archive import Archive
 
 logger = logging.getLogger(__name__)
+
+
+def _failure_reason(failure: Failure) -> str:
+    message = failure.getErrorMessage()
+    name = failure.type.__name__ if failure.type else "error"
+    return f"{name}: {message}" if message and message != name else name
 
 
 class SectionSpider(Spider):
@@ -54,38 +62,139 @@ class SectionSpider(Spider):
         )
         self.origin = ""
         self.judge: PageJudge
+        self.archive: Archive | None = None
+        self.retrying: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SectionSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.origin = normalize_origin(crawler.settings.get("CHINADAILY_BASE_URL"))
+        settings = crawler.settings
+        spider.origin = normalize_origin(settings.get("CHINADAILY_BASE_URL"))
         spider.allowed_domains = [urlsplit(spider.origin).hostname or ""]
-        spider.judge = PageJudge(crawler.settings.getint("SOFT404_MIN_BODY_CHARS"))
+        spider.judge = PageJudge(
+            settings.getint("SOFT404_MIN_BODY_CHARS"),
+            redirect_target_min=settings.getint("SOFT404_REDIRECT_TARGET_MIN"),
+        )
         return spider
 
     @property
     def section_url(self) -> str:
         return self.origin + self.section_path
 
-    async def start(self) -> AsyncIterator[Request]:
-        yield Request(self.section_url, callback=self.parse_list)
-
     def _count(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(key, count)
 
-    def parse_list(self, response: Response) -> Iterator[Request]:
-        if not isinstance(response, TextResponse):
-            self._count("list/not_html")
-            logger.warning("List page %s is not HTML; the walk stops here", response.url)
+    async def start(self) -> AsyncIterator[Request]:
+        settings = self.crawler.settings
+        if settings.getbool("ARCHIVE_ENABLED"):
+            self.archive = await asyncio.to_thread(Archive.acquire, settings.get("ARCHIVE_DATABASE_URL"))
+        if settings.getbool("SOFT404_PROBES_ENABLED"):
+            self.judge.probes = await self._calibrate()
+        retry_urls = await asyncio.to_thread(self.archive.unresolved_failed_urls) if self.archive else []
+        self.retrying = set(retry_urls)
+        if retry_urls:
+            logger.info("Trying first %d URLs that failed in earlier runs", len(retry_urls))
+        for canonical in retry_urls:
+            url = self.origin + urlsplit(canonical).path
+            self._count("retry_failed/requests")
+            if is_article_url(url):
+                yield self._article_request(url, listed_at=None, referrer=None)
+            else:
+                yield self._list_request(url)
+        yield self._list_request(self.section_url)
+
+    def closed(self, reason: str) -> None:
+        if self.archive is not None:
+            self.archive.release()
+            self.archive = None
+
+    async def _calibrate(self) -> ProbeSet:
+        """Fingerprints of the site's answers to URLs that cannot exist, refreshed at most daily."""
+        settings = self.crawler.settings
+        now = datetime.now(UTC)
+        max_age = timedelta(hours=settings.getfloat("SOFT404_PROBE_MAX_AGE_HOURS"))
+        stored = await asyncio.to_thread(self.archive.probe_fingerprints, self.origin) if self.archive else []
+        fingerprints = {
+            fp.shape: fp for fp in map(Fingerprint.from_row, stored) if now - fp.fetched_at < max_age
+        }
+        probed = []
+        for shape in SHAPES:
+            if shape in fingerprints:
+                continue
+            url = probe_url(shape, self.origin, self.section_path, now)
+            request = Request(url, dont_filter=True, meta={"handle_httpstatus_list": ERROR_STATUSES})
+            self._count("soft404/probe/requests")
+            assert self.crawler.engine is not None
+            try:
+                response = await self.crawler.engine.download_async(request)
+            except Exception as error:  # a probe that fails leaves its shape uncalibrated
+                self._count("soft404/probe/errors")
+                logger.warning("Soft-404 probe %s failed: %r", url, error)
+                continue
+            fingerprint = Fingerprint.from_response(shape, url, response, now)
+            fingerprints[shape] = fingerprint
+            probed.append(fingerprint)
+            logger.info(
+                "Soft-404 probe %s: HTTP %d at %s, %d shingles",
+                url,
+                response.status,
+                response.url,
+                len(fingerprint.shingles),
+            )
+        if probed and self.archive is not None:
+            rows = [fp.to_row(self.origin) for fp in probed]
+            await asyncio.to_thread(self.archive.save_probe_fingerprints, rows)
+        return ProbeSet(fingerprints, settings.getfloat("SOFT404_PROBE_SIMILARITY"))
+
+    def _list_request(self, url: str) -> Request:
+        return Request(
+            url,
+            callback=self.parse_list,
+            errback=self.fetch_failed,
+            meta={"handle_httpstatus_list": ERROR_STATUSES},
+        )
+
+    def _article_request(self, url: str, listed_at: datetime | None, referrer: str | None) -> Request:
+        return Request(
+            url,
+            callback=self.parse_article,
+            errback=self.fetch_failed,
+            cb_kwargs={"listed_at": listed_at, "referrer": referrer},
+            meta={"handle_httpstatus_list": ERROR_STATUSES},
+        )
+
+    def _record(self, judgement: Judgement) -> Iterator[Any]:
+        """Count a verdict, say it in the log, and yield what the archive keeps of it."""
+        self._count(f"soft404/{judgement.slug}")
+        if judgement.verdict not in (ARTICLE, LIST):
+            log = logger.warning if judgement.verdict == FAILED else logger.info
+            log("%s (%s): %s", judgement.verdict, judgement.reason, judgement.url)
+        if judgement.fallback:
+            self._count("extract/fallback")
+            logger.warning("Site template not found, generic extractor used: %s", judgement.url)
+        if judgement.verdict == "thin":
+            self._count("extract/failed")
+        for earlier in judgement.also_dead:
+            self._count(f"soft404/{judgement.slug}")
+            yield earlier
+        for item in (judgement.dead, judgement.failed):
+            if item is not None:
+                yield item
+        canonical = canonical_url(judgement.url)
+        if judgement.verdict != FAILED and canonical in self.retrying:
+            self.retrying.discard(canonical)
+            yield FailedUrlItem(url=canonical, reason="", resolved=True)
+
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        judgement = self.judge.judge_list(response)
+        yield from self._record(judgement)
+        page = judgement.list_page
+        if judgement.verdict != LIST or page is None:
+            logger.info("The walk ends at %s (%s: %s)", response.url, judgement.verdict, judgement.reason)
             return
-        page = SectionListPage(response)
         entries = page.entries()
         self._count("list/pages")
-        if not entries:
-            self._count("list/empty_pages")
-            logger.info("List page %s has no items: the walk ends", response.url)
-            return
         self._count("list/items", len(entries))
         older_seen = False
         for entry in entries:
@@ -100,52 +209,41 @@ class SectionSpider(Spider):
             if self.since and entry.published and entry.published < self.since:
                 older_seen = True
                 continue
-            yield Request(
-                url,
-                callback=self.parse_article,
-                cb_kwargs={"listed_at": entry.published, "referrer": response.url},
-            )
+            yield self._article_request(url, entry.published, response.url)
         if older_seen:
             logger.info("List page %s reaches items older than %s: the walk ends", response.url, self.since)
             return
         if self.max_pages is not None and page.page_number >= self.max_pages:
             return
         next_url = page.next_page_url()
-        if next_url:
-            mapped = to_origin(next_url, response.url, self.origin)
-            if mapped:
-                yield Request(mapped, callback=self.parse_list)
+        mapped = to_origin(next_url, response.url, self.origin) if next_url else None
+        if mapped:
+            yield self._list_request(mapped)
 
     def parse_article(
         self, response: Response, listed_at: datetime | None = None, referrer: str | None = None
     ) -> Iterator[Any]:
-        if not isinstance(response, TextResponse):
-            self._count("article/not_html")
-            logger.warning("Article %s is not HTML (%s)", response.url, response.headers.get("Content-Type"))
-            return
         judgement = self.judge.judge_article(response, referrer)
-        if judgement.dead is not None:
-            self._count(f"soft404/{judgement.dead.kind}")
-            if judgement.dead.kind == "thin":
-                self._count("extract/failed")
-            logger.warning(
-                "Not an article (%s: %s): %s", judgement.dead.kind, judgement.dead.reason, response.url
-            )
-            yield judgement.dead
+        yield from self._record(judgement)
+        item, page = judgement.article, judgement.article_page
+        if item is None or page is None:
             return
-        item = judgement.article
-        assert item is not None
-        if judgement.fallback:
-            self._count("extract/fallback")
-            logger.warning("Site template not found, generic extractor used: %s", response.url)
         if listed_at is not None:
             item.date_published = listed_at
-        yield from self._next_page_or_item(judgement.page, item)
+        yield from self._next_page_or_item(page, item)
 
     def parse_extra_page(self, response: Response, item: ArticleItem) -> Iterator[Any]:
-        if not isinstance(response, TextResponse):
-            self._count("article/incomplete")
-            logger.error("Extra page %s of %s is not HTML; article not stored", response.url, item.url)
+        if response.status >= 500:
+            yield from self._article_failed(item, f"extra page {response.url}: HTTP {response.status}")
+            return
+        if response.status >= 300 or not isinstance(response, TextResponse):
+            # The pager links a page the site does not have: keep the pages that exist.
+            self._count("article/missing_pages")
+            logger.warning(
+                "Extra page %s of %s answered %d; stored without it", response.url, item.url, response.status
+            )
+            self._count("article/extracted")
+            yield item
             return
         page = ArticlePage(response)
         append_page(item, page)
@@ -161,16 +259,24 @@ class SectionSpider(Spider):
                 callback=self.parse_extra_page,
                 errback=self.extra_page_failed,
                 cb_kwargs={"item": item},
+                meta={"handle_httpstatus_list": ERROR_STATUSES},
             )
             return
         self._count("article/extracted")
         yield item
 
-    def extra_page_failed(self, failure: Failure) -> None:
-        request = getattr(failure, "request", None)
+    def _article_failed(self, item: ArticleItem, reason: str) -> Iterator[Any]:
         self._count("article/incomplete")
-        logger.error(
-            "Extra page %s failed (%s); its article is not stored incomplete",
-            request.url if request else "?",
-            failure.getErrorMessage(),
+        logger.warning("%s; %s is not stored incomplete and is tried again next run", reason, item.url)
+        yield FailedUrlItem(url=item.canonical_url, reason=reason)
+
+    def extra_page_failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        yield from self._article_failed(
+            request.cb_kwargs["item"], f"extra page {request.url}: {_failure_reason(failure)}"
         )
+
+    def fetch_failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        referrer = request.cb_kwargs.get("referrer")
+        yield from self._record(self.judge.judge_failure(request.url, _failure_reason(failure), referrer))

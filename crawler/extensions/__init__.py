@@ -1,0 +1,1 @@
+"""Scrapy extensions of the crawl: its summary and, later, its health checks."""

@@ -1,0 +1,124 @@
+"""Soft-404 calibration by probing (Bar-Yossef et al. 2004): how the site answers URLs that cannot exist."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from scrapy.http import Response, TextResponse
+
+from crawler.pages.text import text_of
+from crawler.siteurls import canonical_url, site_article_id
+from pipelines.models import ProbeFingerprint
+from pipelines.similarity import resemblance, shingles
+
+SHAPES = ("new_article", "old_article", "list")
+HOME_PATHS = frozenset({"", "/", "/index.html", "/index.htm", "/index.shtml"})
+
+
+def shape_of(url: str) -> str:
+    """Which kind of URL this is: 'new_article' (WS id), 'old_article' (content_ id) or 'list'."""
+    article_id = site_article_id(url)
+    if article_id is None:
+        return "list"
+    return "new_article" if article_id.startswith("WS") else "old_article"
+
+
+def probe_url(shape: str, origin: str, section_path: str, now: datetime) -> str:
+    """A URL of the given shape that cannot exist on the site."""
+    if shape == "new_article":
+        # Shaped like a real id: publication time first, then random hex.
+        return f"{origin}/a/{now:%Y%m}/{now:%d}/WS{int(now.timestamp()):08x}{secrets.token_hex(8)}.html"
+    if shape == "old_article":
+        channel = section_path.strip("/").split("/")[0] or "world"
+        number = 900_000_000 + secrets.randbelow(99_999_999)
+        return f"{origin}/{channel}/{now:%Y-%m}/{now:%d}/content_{number}.htm"
+    return f"{origin}{section_path}/page_{90_000 + secrets.randbelow(9_999)}.html"
+
+
+def visible_shingles(response: Response) -> set[int]:
+    """Shingles of the text a reader sees on the page (scripts and styles left out)."""
+    if not isinstance(response, TextResponse):
+        return set()
+    return shingles(text_of(response.css("body")) or text_of(response.xpath("/*")))
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """The site's answer to one probe: status, where it ended, and the shingles of its text."""
+
+    shape: str
+    url: str
+    status: int
+    final_url: str
+    shingles: frozenset[int]
+    fetched_at: datetime
+
+    @classmethod
+    def from_response(cls, shape: str, url: str, response: Response, fetched_at: datetime) -> Fingerprint:
+        return cls(
+            shape, url, response.status, response.url, frozenset(visible_shingles(response)), fetched_at
+        )
+
+    @classmethod
+    def from_row(cls, row: ProbeFingerprint) -> Fingerprint:
+        return cls(row.shape, row.url, row.status, row.final_url, frozenset(row.shingles), row.fetched_at)
+
+    def to_row(self, origin: str) -> ProbeFingerprint:
+        return ProbeFingerprint(
+            origin=origin,
+            shape=self.shape,
+            url=self.url,
+            status=self.status,
+            final_url=self.final_url,
+            shingles=sorted(self.shingles),
+            fetched_at=self.fetched_at,
+        )
+
+    @property
+    def answers_200(self) -> bool:
+        return 200 <= self.status < 300
+
+
+class ProbeSet:
+    """The fingerprints of one origin, and the comparison of a fetched page with them.
+
+    The site's header, menus and footer stand on every page, error pages included; they are
+    the shingles a probe shares with a list page, and are left out of every comparison so
+    that only what makes a page an error page is compared.
+    """
+
+    def __init__(self, fingerprints: dict[str, Fingerprint], threshold: float) -> None:
+        self.fingerprints = fingerprints
+        self.threshold = threshold
+        answered = [fp.shingles for fp in fingerprints.values() if fp.answers_200]
+        listing = fingerprints.get("list")
+        articles = [fingerprints[s].shingles for s in ("new_article", "old_article") if s in fingerprints]
+        self.chrome: frozenset[int] = frozenset()
+        if listing is not None and listing.answers_200 and articles and len(answered) > 1:
+            self.chrome = frozenset(listing.shingles.intersection(*articles))
+
+    def similarity(self, shape: str, page: set[int]) -> float:
+        """Resemblance of a page to the probe answer of its URL shape, site chrome left out."""
+        fingerprint = self.fingerprints.get(shape)
+        if fingerprint is None or not fingerprint.answers_200:
+            return 0.0
+        distinctive = fingerprint.shingles - self.chrome
+        if not distinctive:
+            return 0.0
+        return resemblance(set(distinctive), page - self.chrome)
+
+    def matches(self, shape: str, page: set[int]) -> bool:
+        return self.similarity(shape, page) >= self.threshold
+
+    def body_is_probe_text(self, shape: str, body: set[int]) -> bool:
+        """True when an 'article' body is text of the probe's error page (a not-found page in article dress)."""
+        fingerprint = self.fingerprints.get(shape)
+        if fingerprint is None or not fingerprint.answers_200 or not body:
+            return False
+        return len(body & (fingerprint.shingles - self.chrome)) / len(body) >= self.threshold
+
+    def catch_all_targets(self) -> set[str]:
+        """Where the site redirects URLs it does not have (the final URLs of redirected probes)."""
+        return {canonical_url(fp.final_url) for fp in self.fingerprints.values() if fp.final_url != fp.url}

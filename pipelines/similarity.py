@@ -1,0 +1,46 @@
+"""Near-duplicate measures over text: word shingles and their resemblance (Broder 1997)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# Han, kana and hangul are written without spaces: each character counts as a word.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def words(text: str) -> list[str]:
+    tokens: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        if _CJK.search(word):
+            tokens.extend(char for char in word if not char.isspace())
+        else:
+            tokens.append(word)
+    return tokens
+
+
+def _hash64(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def shingles(text: str, size: int = 3) -> set[int]:
+    """Hashes of every run of `size` consecutive words (the whole text if it is shorter)."""
+    tokens = words(text)
+    if not tokens:
+        return set()
+    if len(tokens) < size:
+        return {_hash64(" ".join(tokens))}
+    return {_hash64(" ".join(tokens[i : i + size])) for i in range(len(tokens) - size + 1)}
+
+
+def resemblance(a: set[int], b: set[int]) -> float:
+    """Jaccard similarity of two shingle sets (Broder 1997); 0 for two empty sets."""
+    if not a and not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def containment(inner: set[int], outer: set[int]) -> float:
+    """Share of `inner`'s shingles that also occur in `outer`."""
+    return len(inner & outer) / len(inner) if inner else 0.0
