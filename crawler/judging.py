@@ -13,9 +13,8 @@ from crawler.items import ArticleItem, DeadUrlItem, FailedUrlItem
 from crawler.pages.article_page import ArticlePage
 from crawler.pages.generic_page import GenericArticlePage
 from crawler.pages.list_page import SectionListPage
-from crawler.probes import HOME_PATHS, ProbeSet, shape_of, visible_shingles
+from crawler.probes import HOME_PATHS, ProbeSet, masked_shingles, shape_of, visible_shingles
 from crawler.siteurls import canonical_url, is_article_url, list_page_number, site_article_id
-from pipelines.similarity import shingles
 
 ARTICLE = "article"
 LIST = "list"
@@ -136,7 +135,7 @@ class PageJudge:
         item = page.to_item()
         item.referrer = referrer
         if page.has_container() and item.headline and item.article_body:
-            if self.probes and self.probes.body_is_probe_text(shape, shingles(item.article_body)):
+            if self.probes and self.probes.body_is_probe_text(shape, masked_shingles(item.article_body)):
                 return self._make(
                     SOFT404, "article text is the probe's error page", response, url, referrer=referrer
                 )

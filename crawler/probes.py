@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,11 +38,21 @@ def probe_url(shape: str, origin: str, section_path: str, now: datetime) -> str:
     return f"{origin}{section_path}/page_{90_000 + secrets.randbelow(9_999)}.html"
 
 
+# Error pages echo the requested path, a reference number or the date: words with digits
+# are masked so that two answers of one error page compare equal.
+_WITH_DIGITS = re.compile(r"\w*\d\w*")
+
+
+def masked_shingles(text: str) -> set[int]:
+    """Shingles of a text with its words containing digits masked."""
+    return shingles(_WITH_DIGITS.sub("0", text))
+
+
 def visible_shingles(response: Response) -> set[int]:
-    """Shingles of the text a reader sees on the page (scripts and styles left out)."""
+    """Masked shingles of the text a reader sees on the page (scripts and styles left out)."""
     if not isinstance(response, TextResponse):
         return set()
-    return shingles(text_of(response.css("body")) or text_of(response.xpath("/*")))
+    return masked_shingles(text_of(response.css("body")) or text_of(response.xpath("/*")))
 
 
 @dataclass(frozen=True)

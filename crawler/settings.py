@@ -66,6 +66,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.retry.RetryAfterMiddleware": 550,
 }
 
+DUPEFILTER_CLASS = "crawler.dupefilter.RedirectAwareDupeFilter"
+
 EXTENSIONS = {
     "crawler.extensions.summary.CrawlSummary": 500,
 }

@@ -18,7 +18,7 @@ from crawler.items import ArticleItem, FailedUrlItem
 from crawler.judging import ARTICLE, ERROR_STATUSES, FAILED, LIST, Judgement, PageJudge
 from crawler.pages.article_page import ArticlePage, append_page
 from crawler.probes import SHAPES, Fingerprint, ProbeSet, probe_url
-from crawler.siteurls import canonical_url, is_article_url, normalize_origin, to_origin
+from crawler.siteurls import canonical_url, is_article_url, normalize_origin, site_article_id, to_origin
 from pipelines.archive import Archive
 
 logger = logging.getLogger(__name__)
@@ -228,7 +228,9 @@ class SectionSpider(Spider):
         item, page = judgement.article, judgement.article_page
         if item is None or page is None:
             return
-        if listed_at is not None:
+        # A list's time belongs to the article it links; one reached by redirect from
+        # another id keeps the time of its own id.
+        if listed_at is not None and site_article_id(response.url) == site_article_id(judgement.url):
             item.date_published = listed_at
         yield from self._next_page_or_item(page, item)
 

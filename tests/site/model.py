@@ -40,6 +40,56 @@ _WORDS = (
 _SPICE = ["“quoted”", "Café", "R&D", "—", "naïve", "5% rise", "<tariffs>", "São Paulo", "it’s"]
 
 
+DEAD_KINDS = (
+    "soft404",
+    "hard404",
+    "gone410",
+    "redirect_home",
+    "redirect_section",
+    "shared_redirect",
+    "thin",
+    "failed",
+)
+# What each kind of dead link must become in the archive: its dead_urls kind, or failed_urls.
+DEAD_KIND_VERDICT = {
+    "soft404": "soft404",
+    "hard404": "http_error",
+    "gone410": "http_error",
+    "redirect_home": "redirect",
+    "redirect_section": "redirect",
+    "shared_redirect": "redirect",
+    "thin": "thin",
+    "failed": "failed",
+}
+
+
+@dataclass
+class DeadLink:
+    """A list item whose link leads to no article: a soft-404, an error, a redirect, a thin page."""
+
+    kind: str
+    number: int
+    published: datetime
+    section: str
+
+    @property
+    def index(self) -> int:
+        return 0xDE0000 + self.number
+
+    @property
+    def headline_html(self) -> str:
+        return f"Story {self.number} on regional ties"
+
+    def path(self, page: int = 1) -> str:
+        local = self.published.astimezone(BEIJING)
+        stamp = int(self.published.timestamp())
+        return f"/a/{local:%Y%m}/{local:%d}/WS{stamp:08x}de{self.number:06x}{DEAD_KINDS.index(self.kind):08x}.html"
+
+    @property
+    def canonical_url(self) -> str:
+        return SITE + self.path()
+
+
 @dataclass
 class ArticleData:
     """One article of the local site and the fields an archive of it must hold."""
@@ -137,6 +187,8 @@ class SiteModel:
         inlined_not_found: tuple[int, ...] = (3,),
         listed_twice: int | None = 1,
         repeated_across_pages: bool = True,
+        dead_links: dict[str, int] | None = None,
+        not_found_style: str = "classic",
     ) -> None:
         self.sections = dict(sections or {"/world/asia_pacific": 45, "/world/europe": 6})
         self.seed = seed
@@ -146,6 +198,16 @@ class SiteModel:
         self.inlined_not_found = set(inlined_not_found)
         self.listed_twice = listed_twice
         self.repeated_across_pages = repeated_across_pages
+        self.not_found_style = not_found_style
+        self.gone: set[tuple[str, int]] = set()
+        """Articles whose pages have since turned into the site's not-found page."""
+        self.dead_links: list[DeadLink] = []
+        newest = self.newest.replace(second=0, microsecond=0)
+        for kind, count in (dead_links or {}).items():
+            for _ in range(count):
+                number = len(self.dead_links)
+                published = newest - self.spacing * (number + 1) + timedelta(minutes=7)
+                self.dead_links.append(DeadLink(kind, number, published, "/world/asia_pacific"))
         self.article = lru_cache(maxsize=4096)(self._make_article)
 
     def _make_article(self, section: str, index: int) -> ArticleData:
@@ -215,11 +277,13 @@ class SiteModel:
     def page_count(self, section: str) -> int:
         return max(1, -(-self.sections.get(section, 0) // PER_PAGE))
 
-    def list_entries(self, section: str, page: int) -> list[ArticleData]:
+    def list_entries(self, section: str, page: int) -> list[ArticleData | DeadLink]:
         """The items of list page N as the site shows them, quirks included."""
         total = self.sections.get(section, 0)
         start = (page - 1) * PER_PAGE
-        entries = [self.article(section, i) for i in range(start, min(start + PER_PAGE, total))]
+        entries: list[ArticleData | DeadLink] = [
+            self.article(section, i) for i in range(start, min(start + PER_PAGE, total))
+        ]
         if not entries:
             return entries
         # A story the editors listed twice on the same page.
@@ -228,7 +292,22 @@ class SiteModel:
         # A story pushed across the boundary by a new one: last of page N, first of N+1.
         if page > 1 and self.repeated_across_pages:
             entries.insert(0, self.article(section, start - 1))
+        # Dead links stand among the first two pages' items, in date order.
+        if page <= 2:
+            for link in self.dead_links:
+                if link.section == section and (link.number % 2 == 0) == (page == 1):
+                    entries.insert(min(link.number + 1, len(entries)), link)
         return entries
+
+    def dead_link(self, path: str) -> DeadLink | None:
+        for link in self.dead_links:
+            if link.path() == path:
+                return link
+        return None
+
+    def expected_dead(self) -> dict[str, str]:
+        """canonical URL -> what the archive must record for each dead link."""
+        return {link.canonical_url: DEAD_KIND_VERDICT[link.kind] for link in self.dead_links}
 
     def find(self, path: str) -> tuple[ArticleData, int] | None:
         """The article and page number a URL path names, if it exists."""

@@ -47,13 +47,16 @@ class LocalSite:
             return status, {**html_type, **headers}, f"<html><body>Error {status}</body></html>".encode()
         if path == "/robots.txt":
             return 200, {"Content-Type": "text/plain"}, ROBOTS_TXT.encode()
+        if path in ("/", "/index.html"):
+            return 200, html_type, templates.home_page(self._picks("")).encode()
         for section in self.model.sections:
             match = re.fullmatch(re.escape(section) + r"(?:/?|/page_(\d+)\.html)", path)
             if match:
                 page = int(match.group(1) or 1)
-                if page > self.model.page_count(section):
-                    return 404, html_type, templates.not_found_page().encode()
-                entries = self.model.list_entries(section, page)
+                # Past the last page the site shows its list template with no items.
+                entries = (
+                    self.model.list_entries(section, page) if page <= self.model.page_count(section) else []
+                )
                 body = templates.list_page(
                     section, page, entries, self.model.page_count(section), self._picks(section)
                 )
@@ -61,9 +64,41 @@ class LocalSite:
         found = self.model.find(path)
         if found:
             article, page = found
+            if (article.section, article.index) in self.model.gone:
+                return self._missing(path)
             body = templates.article_page(article, page, self._picks(article.section))
             return 200, html_type, body.encode()
-        return 404, html_type, templates.not_found_page().encode()
+        link = self.model.dead_link(path)
+        if link:
+            return self._dead(link.kind, path)
+        return self._missing(path)
+
+    def _missing(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        """What the site answers for a page it does not have: new-style article URLs get a
+        not-found page with status 200, old-style ones a redirect to the home page."""
+        if "/content_" in path:
+            return 302, {"Location": "/"}, b""
+        page = templates.not_found_page(self.model.not_found_style, path)
+        return 200, {"Content-Type": "text/html; charset=utf-8"}, page.encode()
+
+    def _dead(self, kind: str, path: str) -> tuple[int, dict[str, str], bytes]:
+        html_type = {"Content-Type": "text/html; charset=utf-8"}
+        if kind == "soft404":
+            return self._missing(path)
+        if kind == "hard404":
+            return 404, html_type, templates.not_found_page().encode()
+        if kind == "gone410":
+            return 410, html_type, b"<html><body><h1>410 Gone</h1></body></html>"
+        if kind == "redirect_home":
+            return 302, {"Location": "/"}, b""
+        if kind == "redirect_section":
+            return 301, {"Location": "/world"}, b""
+        if kind == "shared_redirect":
+            target = self.model.article(next(iter(self.model.sections)), 0)
+            return 302, {"Location": target.path()}, b""
+        if kind == "thin":
+            return 200, html_type, templates.thin_article_page(path).encode()
+        return 503, html_type, b"<html><body>Service Unavailable</body></html>"
 
 
 class _Handler(BaseHTTPRequestHandler):

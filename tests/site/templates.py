@@ -235,7 +235,27 @@ def article_page(article: ArticleData, page: int, picks: list[ArticleData]) -> s
     return head + chrome + main + footer
 
 
-def not_found_page() -> str:
+OTHER_NOT_FOUND = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Oops!</title></head>
+<body>
+<table class="gone" cellpadding="0" cellspacing="0"><tr><td>
+  <b>Oops!</b>
+  <div>Nothing lives here anymore.</div>
+  <div>Perhaps it moved elsewhere &mdash; maybe it never existed.</div>
+  <div>Reference {reference}: {path}</div>
+  <div><a href="//www.chinadaily.com.cn/">Start over</a></div>
+</td></tr></table>
+</body>
+</html>
+"""
+
+
+def not_found_page(style: str = "classic", path: str = "/") -> str:
+    """The site's answer to a page it does not have; 'other' shares no words with the classic one."""
+    if style == "other":
+        reference = abs(hash(path)) % 1_000_000
+        return OTHER_NOT_FOUND.format(reference=reference, path=html.escape(path))
     frame = _frame()
     head = """<!DOCTYPE html>
 <html>
@@ -246,3 +266,42 @@ def not_found_page() -> str:
 """
     footer = frame["sidebar_and_footer"]
     return head + frame["header"] + not_found_block() + footer[footer.index("<!-- 公共尾部开始 -->") :]
+
+
+def home_page(picks: list[ArticleData]) -> str:
+    frame = _frame()
+    links = "\n".join(f'<li><a href="{_link(a)}">{a.headline_html}</a></li>' for a in picks)
+    head = """<!DOCTYPE html>
+<html>
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<title>China Daily Website - Connecting China Connecting the World</title>
+</head>
+"""
+    footer = frame["sidebar_and_footer"]
+    body = f'<div class="main_art"><div class="top-stories"><h2>Top stories</h2><ul>{links}</ul></div></div>'
+    return head + frame["header"] + body + footer[footer.index("<!-- 公共尾部开始 -->") :]
+
+
+def thin_article_page(path: str) -> str:
+    """The article template with nothing in it: no headline, no body, no script to build them."""
+    frame = _frame()
+    head = f"""<!DOCTYPE html>
+<html>
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<title>Chinadaily.com.cn</title>
+<meta property="og:url" content="https://www.chinadaily.com.cn{html.escape(path)}" />
+</head>
+"""
+    main = """<div class="main_art">
+  <div class="lft_art" id="lft-art">
+    <h1></h1>
+    <div class="info"><span class="info_l"></span></div>
+    <div id="Content">
+    </div>
+  </div>
+</div>
+"""
+    footer = frame["sidebar_and_footer"]
+    return head + frame["header"] + main + footer[footer.index("<!-- 公共尾部开始 -->") :]
