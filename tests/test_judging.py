@@ -54,3 +54,92 @@ def test_a_page_without_the_template_falls_back_to_the_generic_extractor():
     assert judgement.article.headline == page.label["fields"]["headline"]
     first_paragraph = page.label["fields"]["article_body"].split("\n")[0]
     assert first_paragraph in judgement.article.article_body
+
+
+ARTICLE_URL = "https://www.chinadaily.com.cn/a/201901/12/WS5c38db2fa3106c65c34e3ffa.html"
+
+
+def fetched(url, body=b"<html><body>x</body></html>", status=200, redirected_from=()):
+    """A response as the crawl sees it, with the redirect chain Scrapy records in meta."""
+    from scrapy.http import HtmlResponse, Request
+
+    request = Request(url, meta={"redirect_urls": list(redirected_from)} if redirected_from else {})
+    return HtmlResponse(url=url, body=body, status=status, request=request)
+
+
+@pytest.mark.parametrize(
+    ("status", "verdict", "reason"),
+    [
+        (404, "http_error", "HTTP 404"),
+        (410, "http_error", "HTTP 410"),
+        (403, "http_error", "HTTP 403"),
+        (503, "failed", "HTTP 503 after retries"),
+        (500, "failed", "HTTP 500 after retries"),
+    ],
+)
+def test_hard_errors(status, verdict, reason):
+    judgement = PageJudge(40).judge_article(fetched(ARTICLE_URL, status=status), referrer="L")
+    assert (judgement.verdict, judgement.reason, judgement.status) == (verdict, reason, status)
+    assert judgement.article is None
+
+
+def test_a_failed_fetch_is_a_failed_url_not_a_dead_one():
+    judgement = PageJudge(40).judge_article(fetched(ARTICLE_URL, status=503))
+    assert judgement.dead is None
+    assert judgement.failed is not None
+    assert judgement.failed.url == ARTICLE_URL
+
+
+@pytest.mark.parametrize(
+    ("final", "reason"),
+    [
+        ("https://www.chinadaily.com.cn/", "redirected to the home page"),
+        ("https://www.chinadaily.com.cn/index.html", "redirected to the home page"),
+        ("https://www.chinadaily.com.cn/world/asia_pacific", "redirected to a section page"),
+    ],
+)
+def test_redirects_away_from_the_article(final, reason):
+    judgement = PageJudge(40).judge_article(fetched(final, redirected_from=[ARTICLE_URL]))
+    assert (judgement.verdict, judgement.reason, judgement.url) == ("redirect", reason, ARTICLE_URL)
+    assert judgement.dead.canonical_url == ARTICLE_URL
+
+
+def test_a_target_that_several_articles_redirect_to_is_a_catch_all():
+    (page,) = [page for page in PAGES if page.name == "ws_two_authors"]
+    target = page.label["url"]
+    body = page.response().body
+    judge = PageJudge(40, redirect_target_min=3)
+    sources = [ARTICLE_URL.replace("3ffa", f"3ff{n}") for n in range(4)]
+    first, second, third, fourth = (judge.judge_article(fetched(target, body, redirected_from=[s])) for s in sources)
+    assert (first.verdict, second.verdict) == ("article", "article")
+    assert third.verdict == fourth.verdict == "redirect"
+    assert [dead.url for dead in third.also_dead] == sources[:2]
+    assert fourth.also_dead == []
+
+
+def test_a_redirect_to_the_same_id_is_the_article():
+    (page,) = [page for page in PAGES if page.name == "ws_two_authors"]
+    mirror = page.label["url"].replace("https://www.", "https://global.")
+    judgement = PageJudge(40).judge_article(fetched(page.label["url"], page.response().body, redirected_from=[mirror]))
+    assert judgement.verdict == "article"
+
+
+LIST_URL = "https://www.chinadaily.com.cn/world/asia_pacific"
+(LIST_PAGE,) = labelled_pages("list")
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "body", "verdict"),
+    [
+        (LIST_URL, 200, None, "list"),
+        (LIST_URL + "/page_9.html", 404, b"", "list_end"),
+        (LIST_URL, 404, b"", "http_error"),
+        (LIST_URL + "/page_9.html", 200, b"<div class='lft_art' id='left'></div>", "list_end"),
+        (LIST_URL + "/page_9.html", 200, b"<p>Sorry, the page you requested was not found.</p>", "list_end"),
+        (LIST_URL, 200, b"<p>Sorry, the page you requested was not found.</p>", "soft404"),
+        (LIST_URL + "/page_9.html", 503, b"", "failed"),
+    ],
+)
+def test_list_page_verdicts(url, status, body, verdict):
+    body = LIST_PAGE.response().body if body is None else b"<html><body>" + body + b"</body></html>"
+    assert PageJudge(40).judge_list(fetched(url, body, status)).verdict == verdict
