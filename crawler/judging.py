@@ -11,6 +11,7 @@ from scrapy.http import Response, TextResponse
 
 from crawler.items import ArticleItem, DeadUrlItem, FailedUrlItem
 from crawler.pages.article_page import ArticlePage
+from crawler.pages.error_wording import error_wording
 from crawler.pages.generic_page import GenericArticlePage
 from crawler.pages.list_page import SectionListPage
 from crawler.probes import HOME_PATHS, ProbeSet, masked_shingles, shape_of, visible_shingles
@@ -144,10 +145,17 @@ class PageJudge:
             return self._make(SOFT404, "not-found template", response, url, referrer=referrer)
         if self.probes and self.probes.matches(shape, visible_shingles(response)):
             return self._make(SOFT404, "like the probe answer", response, url, referrer=referrer)
-        generic = GenericArticlePage(response)
+        if error_wording(response):
+            return self._make(
+                SOFT404, "error wording in the title or a heading", response, url, referrer=referrer
+            )
+        generic = GenericArticlePage(response, page.body_scope())
         item.headline = item.headline or generic.headline()
         if not item.article_body:
-            item.article_body = "\n".join(generic.paragraphs())
+            paragraphs = generic.paragraphs()
+            item.article_body = "\n".join(
+                self.probes.without_chrome(paragraphs) if self.probes else paragraphs
+            )
         item.authors = item.authors or generic.authors()
         item.extraction = "fallback"
         return self._thin_or_article(response, url, referrer, page, item, fallback=True)

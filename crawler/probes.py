@@ -12,7 +12,7 @@ from scrapy.http import Response, TextResponse
 from crawler.pages.text import text_of
 from crawler.siteurls import canonical_url, site_article_id
 from pipelines.models import ProbeFingerprint
-from pipelines.similarity import resemblance, shingles
+from pipelines.similarity import containment, resemblance, shingles
 
 SHAPES = ("new_article", "old_article", "list")
 HOME_PATHS = frozenset({"", "/", "/index.html", "/index.htm", "/index.shtml"})
@@ -129,6 +129,17 @@ class ProbeSet:
         if fingerprint is None or not fingerprint.answers_200 or not body:
             return False
         return len(body & (fingerprint.shingles - self.chrome)) / len(body) >= self.threshold
+
+    def without_chrome(self, lines: list[str]) -> list[str]:
+        """Lines of extracted text that are not the site's chrome (menus, copyright, footer)."""
+        if not self.chrome:
+            return lines
+        kept = []
+        for line in lines:
+            line_shingles = masked_shingles(line)
+            if not line_shingles or containment(line_shingles, set(self.chrome)) < self.threshold:
+                kept.append(line)
+        return kept
 
     def catch_all_targets(self) -> set[str]:
         """Where the site redirects URLs it does not have (the final URLs of redirected probes)."""

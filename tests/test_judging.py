@@ -6,18 +6,9 @@ from crawler.judging import PageJudge
 from tests.labelled import labelled_pages
 
 PAGES = [page for page in labelled_pages() if page.kind in ("article", "not_article")]
-# A not-found page sharing no words with the site's own is caught by the probe fingerprint.
-NEEDS_PROBE = {"written/notfound_other_wording"}
 
 
-def _param(page):
-    marks = ()
-    if page.id in NEEDS_PROBE:
-        marks = pytest.mark.xfail(strict=True, reason="needs the probe fingerprint of the soft-404 issue")
-    return pytest.param(page, id=page.id, marks=marks)
-
-
-@pytest.mark.parametrize("page", [_param(page) for page in PAGES])
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.id)
 def test_verdict(page):
     judgement = PageJudge(min_body_chars=40).judge_article(page.response())
     verdict = "article" if judgement.article is not None else "not_article"
@@ -110,7 +101,9 @@ def test_a_target_that_several_articles_redirect_to_is_a_catch_all():
     body = page.response().body
     judge = PageJudge(40, redirect_target_min=3)
     sources = [ARTICLE_URL.replace("3ffa", f"3ff{n}") for n in range(4)]
-    first, second, third, fourth = (judge.judge_article(fetched(target, body, redirected_from=[s])) for s in sources)
+    first, second, third, fourth = (
+        judge.judge_article(fetched(target, body, redirected_from=[s])) for s in sources
+    )
     assert (first.verdict, second.verdict) == ("article", "article")
     assert third.verdict == fourth.verdict == "redirect"
     assert [dead.url for dead in third.also_dead] == sources[:2]
@@ -120,7 +113,9 @@ def test_a_target_that_several_articles_redirect_to_is_a_catch_all():
 def test_a_redirect_to_the_same_id_is_the_article():
     (page,) = [page for page in PAGES if page.name == "ws_two_authors"]
     mirror = page.label["url"].replace("https://www.", "https://global.")
-    judgement = PageJudge(40).judge_article(fetched(page.label["url"], page.response().body, redirected_from=[mirror]))
+    judgement = PageJudge(40).judge_article(
+        fetched(page.label["url"], page.response().body, redirected_from=[mirror])
+    )
     assert judgement.verdict == "article"
 
 

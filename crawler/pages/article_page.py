@@ -66,6 +66,12 @@ class ArticlePage:
         text = " ".join(self.response.xpath("//body//text()[not(ancestor::script)]").getall())
         return NOT_FOUND_MARKER in " ".join(text.split()).lower()
 
+    def body_scope(self) -> str | None:
+        """The HTML a generic extractor may read for the body: the body element, else the
+        article container, else None (no container: the whole page)."""
+        scope = self._content() or self.container()
+        return scope.get() if scope else None
+
     def _content(self) -> SelectorList[Selector]:
         return self.container().css("#Content")[:1]
 

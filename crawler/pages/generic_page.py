@@ -10,15 +10,21 @@ from trafilatura.settings import Document
 
 
 class GenericArticlePage:
-    """Headline and body as trafilatura reads them from any news page; pure, no I/O."""
+    """Headline and body as trafilatura reads them from any news page; pure, no I/O.
 
-    def __init__(self, response: TextResponse) -> None:
+    Given `scope` (the HTML of the site's article container, when the page has one), it reads
+    only that: the text around a container is never an article's.
+    """
+
+    def __init__(self, response: TextResponse, scope: str | None = None) -> None:
         self.response = response
+        self.scope = scope
 
     @cached_property
     def _document(self) -> Document | None:
+        html = f"<html><body>{self.scope}</body></html>" if self.scope is not None else self.response.text
         result = trafilatura.bare_extraction(
-            self.response.text,
+            html,
             url=self.response.url,
             with_metadata=True,
             include_comments=False,

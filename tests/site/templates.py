@@ -237,10 +237,10 @@ def article_page(article: ArticleData, page: int, picks: list[ArticleData]) -> s
 
 OTHER_NOT_FOUND = """<!DOCTYPE html>
 <html lang="en">
-<head><meta charset="utf-8"><title>Oops!</title></head>
+<head><meta charset="utf-8"><title>chinadaily.com.cn</title></head>
 <body>
 <table class="gone" cellpadding="0" cellspacing="0"><tr><td>
-  <b>Oops!</b>
+  <b>Hmm.</b>
   <div>Nothing lives here anymore.</div>
   <div>Perhaps it moved elsewhere &mdash; maybe it never existed.</div>
   <div>Reference {reference}: {path}</div>

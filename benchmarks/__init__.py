@@ -1,0 +1,1 @@
+"""Measurement scripts: they print figures; tests never assert on their timings."""
