@@ -98,15 +98,23 @@ class PageJudge:
         self._redirect_sources: defaultdict[str, list[tuple[str, str | None]]] = defaultdict(list)
 
     def _make(
-        self, verdict: str, reason: str, response: Response | None, url: str, **extra: object
+        self,
+        verdict: str,
+        reason: str,
+        response: Response | None,
+        url: str,
+        *,
+        slug: str = "",
+        **extra: object,
     ) -> Judgement:
-        slug = f"{verdict}/{_slug(reason)}"
+        slug = f"{verdict}/{_slug(slug or reason)}"
         status = response.status if response is not None else None
         return Judgement(verdict, reason, slug, url, status, **extra)  # type: ignore[arg-type]
 
-    def judge_failure(self, url: str, reason: str, referrer: str | None = None) -> Judgement:
+    def judge_failure(self, url: str, error: str, message: str, referrer: str | None = None) -> Judgement:
         """A fetch that produced no response: timeout, connection error, too many redirects."""
-        return self._make(FAILED, reason, None, url, referrer=referrer)
+        reason = f"{error}: {message}" if message and message != error else error
+        return self._make(FAILED, reason, None, url, slug=error, referrer=referrer)
 
     def _status(self, response: Response, url: str, referrer: str | None) -> Judgement | None:
         if response.status >= 500:

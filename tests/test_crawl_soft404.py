@@ -92,6 +92,13 @@ def test_dead_urls_say_status_reason_and_referrer(crawled):
     )
 
 
+def test_dead_urls_seen_again_move_last_seen(crawled):
+    later = {row.url: row for row in table(crawled.database_url, DeadUrl)}
+    for row in crawled.first_dead:
+        assert later[row.url].first_seen_at == row.first_seen_at
+        assert later[row.url].last_seen_at > row.last_seen_at
+
+
 def test_a_failing_link_is_a_failed_url_and_is_tried_first_next_run(crawled):
     (row,) = table(crawled.database_url, FailedUrl)
     assert row.url == crawled.failed_link.canonical_url

@@ -80,3 +80,22 @@ def test_links_to_other_hosts_and_scripts_are_never_requested():
     spider = make_spider(path="/world/china-us")
     assert list(spider.parse_list(list_response(body=page))) == []
     assert spider.crawler.stats.get_value("list/offsite_links") == 3
+
+
+def test_a_fetch_that_times_out_is_a_failed_url():
+    from scrapy import Request
+    from twisted.internet.error import TimeoutError as TwistedTimeout
+    from twisted.python.failure import Failure
+
+    from crawler.items import FailedUrlItem
+
+    spider = make_spider(path="/world/china-us")
+    request = Request(f"{LOCAL}/a/201901/12/WS5c38db2fa3106c65c34e3ffa.html", cb_kwargs={"referrer": "L"})
+    failure = Failure(TwistedTimeout("took too long"))
+    failure.request = request
+    (item,) = list(spider.fetch_failed(failure))
+    assert item == FailedUrlItem(
+        url="https://www.chinadaily.com.cn/a/201901/12/WS5c38db2fa3106c65c34e3ffa.html",
+        reason="TimeoutError: User timeout caused connection failure: took too long.",
+    )
+    assert spider.crawler.stats.get_value("soft404/failed/timeouterror") == 1

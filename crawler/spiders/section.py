@@ -24,10 +24,9 @@ from pipelines.archive import Archive
 logger = logging.getLogger(__name__)
 
 
-def _failure_reason(failure: Failure) -> str:
-    message = failure.getErrorMessage()
-    name = failure.type.__name__ if failure.type else "error"
-    return f"{name}: {message}" if message and message != name else name
+def _failure_reason(failure: Failure) -> tuple[str, str]:
+    """The error's type name and its message."""
+    return (failure.type.__name__ if failure.type else "error"), failure.getErrorMessage()
 
 
 class SectionSpider(Spider):
@@ -281,4 +280,5 @@ class SectionSpider(Spider):
     def fetch_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
         referrer = request.cb_kwargs.get("referrer")
-        yield from self._record(self.judge.judge_failure(request.url, _failure_reason(failure), referrer))
+        error, message = _failure_reason(failure)
+        yield from self._record(self.judge.judge_failure(request.url, error, message, referrer))
