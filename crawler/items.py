@@ -44,6 +44,8 @@ class ArticleItem:
     """The list page that linked to the article, if it was reached through one."""
     extraction: str = "site"
     """Which extractor filled the fields: 'site' (our page object) or 'fallback' (generic)."""
+    aliases: list[str] = field(default_factory=list)
+    """Other URLs that led to this page: a mirror-host link, the URL that redirected here."""
 
 
 @dataclass
@@ -74,3 +76,13 @@ class FailedUrlItem:
     """What went wrong, e.g. 'HTTP 503 after retries' or 'TimeoutError'."""
     resolved: bool = False
     """True when a URL that had failed has now been fetched and judged."""
+
+
+@dataclass
+class ArticleAliasesItem:
+    """Other URLs of an article already archived in this run; become `article_urls` rows."""
+
+    article_canonical_url: str
+    """The canonical URL of the article they lead to."""
+    urls: list[str]
+    """The other URLs."""

@@ -23,6 +23,12 @@ ARCHIVE_DATABASE_URL = os.environ.get("ARCHIVE_DATABASE_URL", "sqlite:///archive
 ARCHIVE_BATCH_SIZE = int(os.environ.get("ARCHIVE_BATCH_SIZE", "100"))
 """Items written per transaction; a crawl killed outright loses at most one batch."""
 
+# --- Deduplication --------------------------------------------------------------------------
+DEDUP_PUBLISH_WINDOW_HOURS = float(os.environ.get("DEDUP_PUBLISH_WINDOW_HOURS", "24"))
+"""Two pages with one normalised headline are one story if published this close together..."""
+DEDUP_SIMHASH_MAX_DISTANCE = int(os.environ.get("DEDUP_SIMHASH_MAX_DISTANCE", "3"))
+"""...and their bodies' 64-bit SimHashes differ in at most this many bits."""
+
 # --- Judging pages --------------------------------------------------------------------------
 SOFT404_MIN_BODY_CHARS = int(os.environ.get("SOFT404_MIN_BODY_CHARS", "40"))
 """A page whose body (after the fallback extractor) is shorter is 'thin', not an article."""
@@ -73,6 +79,7 @@ EXTENSIONS = {
 }
 
 ITEM_PIPELINES = {
+    "pipelines.dedup.DeduplicationPipeline": 200,
     "pipelines.storage.StoragePipeline": 800,
 }
 

@@ -11,15 +11,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, select, update
+from sqlalchemy import create_engine, event, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from crawler.items import ArticleItem, DeadUrlItem, FailedUrlItem
-from pipelines.contenthash import content_hash
+from crawler.items import ArticleAliasesItem, ArticleItem, DeadUrlItem, FailedUrlItem
+from pipelines.articles import ArticleWriter, DedupRules
 from pipelines.models import (
     Article,
-    ArticleVersion,
     CrawlRun,
     DeadUrl,
     FailedUrl,
@@ -32,6 +31,8 @@ logger = logging.getLogger(__name__)
 logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 MIGRATIONS = "pipelines:migrations"
+# Key of the PostgreSQL advisory lock that makes concurrent writers take turns, one batch each.
+WRITE_LOCK_KEY = 0x0C0D_A1_1A
 
 
 @dataclass
@@ -41,6 +42,8 @@ class StoreResult:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    alias: int = 0
+    merged: int = 0
     dead: int = 0
     gone: int = 0
     failed: int = 0
@@ -57,10 +60,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_autocommit(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy issue BEGIN itself (the pysqlite driver's own is deferred).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # A write transaction takes the write lock at once, so two crawls writing the same file
+    # take turns instead of both reading and then failing to upgrade their locks.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def create_archive_engine(url: str) -> Engine:
     engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_autocommit)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
 
 
@@ -140,40 +156,28 @@ class Archive:
         articles: Sequence[ArticleItem],
         dead_urls: Sequence[DeadUrlItem] = (),
         failed_urls: Sequence[FailedUrlItem] = (),
+        aliases: Sequence[ArticleAliasesItem] = (),
         *,
         run_id: int | None = None,
+        rules: DedupRules | None = None,
     ) -> StoreResult:
-        """Write a batch of articles, dead and failed URLs in one transaction."""
+        """Write a batch of articles, their other URLs, dead and failed URLs in one transaction."""
         result = StoreResult()
         now = utcnow()
-        latest = {item.canonical_url: item for item in articles}
         with Session(self.engine) as session, session.begin():
-            existing = {
-                row.canonical_url: row
-                for row in session.scalars(select(Article).where(Article.canonical_url.in_(list(latest))))
-            }
-            for url, item in latest.items():
-                row = existing.get(url)
-                digest = content_hash(item.headline, item.authors, item.article_body)
-                if row is None:
-                    row = Article(canonical_url=url, first_seen_at=now, last_seen_at=now)
-                    _fill(row, item, digest)
-                    session.add(row)
-                    session.flush()
-                    session.add(_version(row, now, run_id))
-                    result.new += 1
-                elif row.content_hash != digest:
-                    _fill(row, item, digest)
-                    row.last_seen_at = now
-                    row.gone_at = None
-                    session.add(_version(row, now, run_id))
-                    result.updated += 1
-                else:
-                    row.last_seen_at = now
-                    row.gone_at = None
-                    if item.date_modified is not None:
-                        row.date_modified = item.date_modified
-                    result.unchanged += 1
+            if self.engine.dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+            writer = ArticleWriter(session, now, run_id, rules or DedupRules())
+            for item in articles:
+                outcome = writer.store(item)
+                setattr(result, outcome.kind, getattr(result, outcome.kind) + 1)
+                session.flush()
+            for found in aliases:
+                row = session.scalars(
+                    select(Article).where(Article.canonical_url == found.article_canonical_url)
+                ).one_or_none()
+                if row is not None:
+                    writer.record_aliases(row, found.urls, None)
             for dead in dead_urls:
                 self._store_dead(session, dead, now)
                 result.dead += 1
@@ -258,35 +262,3 @@ class Archive:
         row.reason = item.reason
         row.referrer = item.referrer
         row.last_seen_at = now
-
-
-def _fill(row: Article, item: ArticleItem, digest: str) -> None:
-    row.site_article_id = item.site_article_id
-    row.headline = item.headline or ""
-    row.authors = list(item.authors)
-    row.source = item.source
-    row.section = item.section
-    row.breadcrumbs = list(item.breadcrumbs)
-    # The first known publication time stays: a later fetch outside the section list
-    # knows only the less exact time of the WS id.
-    if row.date_published is None:
-        row.date_published = item.date_published
-    row.date_modified = item.date_modified
-    row.article_body = item.article_body
-    row.article_body_html = item.article_body_html
-    row.description = item.description
-    row.language = item.language
-    row.images = [dict(image) for image in item.images]
-    row.content_hash = digest
-
-
-def _version(row: Article, now: datetime, run_id: int | None) -> ArticleVersion:
-    return ArticleVersion(
-        article_id=row.id,
-        content_hash=row.content_hash,
-        headline=row.headline,
-        authors=list(row.authors),
-        article_body=row.article_body,
-        fetched_at=now,
-        crawl_run_id=run_id,
-    )

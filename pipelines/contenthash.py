@@ -1,8 +1,9 @@
-"""The content hash that tells one version of an article from another."""
+"""The content hash that tells one version of an article from another, and the headline key of a story."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Iterable
 
@@ -20,3 +21,11 @@ def content_hash(headline: str | None, authors: Iterable[str], body: str | None)
         "\n".join(normalize_text(line) for line in (body or "").splitlines() if line.strip()),
     ]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def headline_key(headline: str | None) -> str:
+    """A headline reduced to its words: case, punctuation and markup spacing do not count."""
+    return " ".join(_NOT_WORD.sub(" ", unicodedata.normalize("NFKC", headline or "").casefold()).split())

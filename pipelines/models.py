@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -77,6 +77,10 @@ class Article(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     images: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
     content_hash: Mapped[str] = mapped_column(String(64))
+    headline_key: Mapped[str | None] = mapped_column(Text, index=True)
+    """The headline reduced to its words: where a near-identical story is looked for."""
+    body_simhash: Mapped[int | None] = mapped_column(BigInteger)
+    """SimHash of the body's shingles (signed 64-bit), computed when a same-headline story needs it."""
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     gone_at: Mapped[datetime | None]

@@ -1,9 +1,11 @@
-"""Near-duplicate measures over text: word shingles and their resemblance (Broder 1997)."""
+"""Near-duplicate measures over text: word shingles, their resemblance (Broder 1997), 64-bit SimHash."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
+from collections.abc import Iterable
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Han, kana and hangul are written without spaces: each character counts as a word.
@@ -44,3 +46,30 @@ def resemblance(a: set[int], b: set[int]) -> float:
 def containment(inner: set[int], outer: set[int]) -> float:
     """Share of `inner`'s shingles that also occur in `outer`."""
     return len(inner & outer) / len(inner) if inner else 0.0
+
+
+def simhash(features: Iterable[int]) -> int:
+    """Charikar's 64-bit SimHash of hashed features (e.g. shingles), unsigned."""
+    features = list(features)
+    bit_counts = [0] * 64
+    # Counting each byte value once per position is several times faster than testing
+    # every bit of every feature in Python.
+    for shift in range(0, 64, 8):
+        for value, count in Counter((feature >> shift) & 0xFF for feature in features).items():
+            for bit in range(8):
+                if value >> bit & 1:
+                    bit_counts[shift + bit] += count
+    return sum(1 << bit for bit, ones in enumerate(bit_counts) if ones * 2 > len(features))
+
+
+def hamming(a: int, b: int) -> int:
+    return ((a ^ b) & 0xFFFF_FFFF_FFFF_FFFF).bit_count()
+
+
+def to_signed64(value: int) -> int:
+    """An unsigned 64-bit value as the signed integer a BIGINT column holds."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def from_signed64(value: int) -> int:
+    return value + (1 << 64) if value < 0 else value

@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.items import ArticleItem, DeadUrlItem, FailedUrlItem
+from crawler.items import ArticleAliasesItem, ArticleItem, DeadUrlItem, FailedUrlItem
 from pipelines.archive import Archive, StoreResult
+from pipelines.articles import DedupRules
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +36,16 @@ class StoragePipeline:
         self.crawler = crawler
         self.database_url = settings.get("ARCHIVE_DATABASE_URL")
         self.batch_size = max(1, settings.getint("ARCHIVE_BATCH_SIZE"))
+        self.rules = DedupRules(
+            publish_window=timedelta(hours=settings.getfloat("DEDUP_PUBLISH_WINDOW_HOURS")),
+            simhash_max_distance=settings.getint("DEDUP_SIMHASH_MAX_DISTANCE"),
+        )
         self.archive: Archive | None = None
         self.run_id: int | None = None
         self.articles: list[ArticleItem] = []
         self.dead_urls: list[DeadUrlItem] = []
         self.failed_urls: list[FailedUrlItem] = []
+        self.aliases: list[ArticleAliasesItem] = []
         self._lock = asyncio.Lock()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -61,23 +67,37 @@ class StoragePipeline:
             self.dead_urls.append(item)
         elif isinstance(item, FailedUrlItem):
             self.failed_urls.append(item)
+        elif isinstance(item, ArticleAliasesItem):
+            self.aliases.append(item)
         else:
             return item
-        if len(self.articles) + len(self.dead_urls) + len(self.failed_urls) >= self.batch_size:
+        self.crawler.stats.inc_value("archive/items_received")
+        if self._buffered() >= self.batch_size:
             await self.flush()
         return item
 
+    def _buffered(self) -> int:
+        return len(self.articles) + len(self.dead_urls) + len(self.failed_urls) + len(self.aliases)
+
     async def flush(self) -> None:
         async with self._lock:
-            if not (self.articles or self.dead_urls or self.failed_urls):
+            if not self._buffered():
                 return
             articles, self.articles = self.articles, []
             dead_urls, self.dead_urls = self.dead_urls, []
             failed_urls, self.failed_urls = self.failed_urls, []
+            aliases, self.aliases = self.aliases, []
             assert self.archive is not None
             result = await asyncio.to_thread(
-                self.archive.store, articles, dead_urls, failed_urls, run_id=self.run_id
+                self.archive.store,
+                articles,
+                dead_urls,
+                failed_urls,
+                aliases,
+                run_id=self.run_id,
+                rules=self.rules,
             )
+            self.crawler.stats.inc_value("archive/items_written", len(articles) + len(dead_urls))
             self._count(result)
 
     def _count(self, result: StoreResult) -> None:
@@ -85,6 +105,8 @@ class StoragePipeline:
         stats.inc_value("archive/articles_new", result.new)
         stats.inc_value("archive/articles_updated", result.updated)
         stats.inc_value("archive/articles_unchanged", result.unchanged)
+        stats.inc_value("archive/articles_as_alias", result.alias)
+        stats.inc_value("archive/articles_merged", result.merged)
         stats.inc_value("archive/dead_urls", result.dead)
         stats.inc_value("archive/articles_gone", result.gone)
         stats.inc_value("archive/failed_urls", result.failed)

@@ -87,7 +87,7 @@ def test_storing_the_same_article_again_moves_only_last_seen(archive):
     result = archive.store([make_item(), make_item()])
     with archive.engine.connect() as connection:
         after = connection.execute(select(Article)).one()
-    assert (result.new, result.unchanged) == (0, 1)
+    assert (result.new, result.unchanged) == (0, 2)
     assert count(archive, Article) == 1
     assert count(archive, ArticleVersion) == 1
     assert after.first_seen_at == before.first_seen_at

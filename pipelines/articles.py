@@ -1,0 +1,186 @@
+"""Writing one article into the archive: which story it is, whether it changed, where else it stands.
+
+Used by pipelines.archive inside its write transaction; nothing else calls it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crawler.items import ArticleItem
+from crawler.siteurls import canonical_url, site_article_id
+from pipelines.contenthash import content_hash, headline_key
+from pipelines.models import Article, ArticleUrl, ArticleVersion
+from pipelines.similarity import from_signed64, hamming, shingles, simhash, to_signed64
+
+
+@dataclass(frozen=True)
+class DedupRules:
+    """When two pages with different URLs and ids are one story."""
+
+    publish_window: timedelta = timedelta(hours=24)
+    """Their publication times differ by no more than this."""
+    simhash_max_distance: int = 3
+    """Their bodies' SimHashes differ in at most this many of 64 bits."""
+
+
+@dataclass
+class ArticleOutcome:
+    """What storing one article did: 'new', 'updated', 'unchanged', 'alias' or 'merged'."""
+
+    kind: str
+    article: Article
+
+
+def body_simhash(body: str) -> int:
+    return to_signed64(simhash(shingles(body)))
+
+
+def _precedes(item: ArticleItem, row: Article) -> bool:
+    """The earlier-published page is the story's own; a tie goes to the smaller URL."""
+    far = datetime.max.replace(tzinfo=UTC)
+    return (item.date_published or far, item.canonical_url) < (row.date_published or far, row.canonical_url)
+
+
+class ArticleWriter:
+    """Stores articles in one session: one row per story, a version per distinct content."""
+
+    def __init__(self, session: Session, now: datetime, run_id: int | None, rules: DedupRules) -> None:
+        self.session = session
+        self.now = now
+        self.run_id = run_id
+        self.rules = rules
+
+    def store(self, item: ArticleItem) -> ArticleOutcome:
+        digest = content_hash(item.headline, item.authors, item.article_body)
+        row = self._by_canonical_url(item.canonical_url)
+        if row is not None:
+            outcome = ArticleOutcome(self._refresh(row, item, digest), row)
+        elif (alias := self._alias(item.canonical_url)) is not None:
+            alias.last_seen_at = self.now
+            alias.content_hash = digest
+            outcome = ArticleOutcome("alias", self.session.get_one(Article, alias.article_id))
+        elif (same := self._same_story(item)) is not None:
+            outcome = ArticleOutcome(self._join(same, item, digest), same)
+        else:
+            outcome = ArticleOutcome("new", self._insert(item, digest))
+        self.record_aliases(outcome.article, item.aliases, digest)
+        return outcome
+
+    def record_aliases(self, article: Article, urls: list[str], digest: str | None) -> None:
+        """Note other URLs under which the article stands."""
+        for url in urls:
+            if url == article.canonical_url:
+                continue
+            alias = self._alias(url)
+            if alias is None:
+                alias = ArticleUrl(
+                    url=url,
+                    canonical_url=canonical_url(url),
+                    site_article_id=site_article_id(url),
+                    first_seen_at=self.now,
+                )
+                self.session.add(alias)
+            alias.article_id = article.id
+            alias.content_hash = digest or article.content_hash
+            alias.last_seen_at = self.now
+
+    def _by_canonical_url(self, url: str) -> Article | None:
+        return self.session.scalars(select(Article).where(Article.canonical_url == url)).one_or_none()
+
+    def _alias(self, url: str) -> ArticleUrl | None:
+        return self.session.scalars(select(ArticleUrl).where(ArticleUrl.url == url)).one_or_none()
+
+    def _same_story(self, item: ArticleItem) -> Article | None:
+        """The archived article this page repeats under another URL: same id, or same story."""
+        if item.site_article_id:
+            same_id = self.session.scalars(
+                select(Article).where(Article.site_article_id == item.site_article_id).limit(1)
+            ).first()
+            if same_id is not None:
+                return same_id
+        key = headline_key(item.headline)
+        if not key:
+            return None
+        candidates = list(self.session.scalars(select(Article).where(Article.headline_key == key)))
+        if not candidates:
+            return None
+        fingerprint = from_signed64(body_simhash(item.article_body))
+        for candidate in candidates:
+            published = (item.date_published, candidate.date_published)
+            if published[0] and published[1] and abs(published[0] - published[1]) > self.rules.publish_window:
+                continue
+            if candidate.body_simhash is None:
+                candidate.body_simhash = body_simhash(candidate.article_body)
+            if hamming(fingerprint, from_signed64(candidate.body_simhash)) <= self.rules.simhash_max_distance:
+                return candidate
+        return None
+
+    def _join(self, row: Article, item: ArticleItem, digest: str) -> str:
+        """The page is another copy of an archived story: the earlier one is the article."""
+        if not _precedes(item, row):
+            self.record_aliases(row, [item.canonical_url], digest)
+            return "alias"
+        # The new page is the story's own: the archived copy becomes its alias, and the row
+        # (its id, its versions) now follows the new page.
+        self.record_aliases(row, [row.canonical_url], row.content_hash)
+        row.canonical_url = item.canonical_url
+        row.date_published = item.date_published
+        self._refresh(row, item, digest)
+        return "merged"
+
+    def _insert(self, item: ArticleItem, digest: str) -> Article:
+        row = Article(canonical_url=item.canonical_url, first_seen_at=self.now, last_seen_at=self.now)
+        _fill(row, item, digest)
+        self.session.add(row)
+        self.session.flush()
+        self.session.add(self._version(row))
+        return row
+
+    def _refresh(self, row: Article, item: ArticleItem, digest: str) -> str:
+        row.last_seen_at = self.now
+        row.gone_at = None
+        if row.content_hash == digest:
+            if item.date_modified is not None:
+                row.date_modified = item.date_modified
+            return "unchanged"
+        _fill(row, item, digest)
+        self.session.add(self._version(row))
+        return "updated"
+
+    def _version(self, row: Article) -> ArticleVersion:
+        return ArticleVersion(
+            article_id=row.id,
+            content_hash=row.content_hash,
+            headline=row.headline,
+            authors=list(row.authors),
+            article_body=row.article_body,
+            fetched_at=self.now,
+            crawl_run_id=self.run_id,
+        )
+
+
+def _fill(row: Article, item: ArticleItem, digest: str) -> None:
+    row.site_article_id = item.site_article_id
+    row.headline = item.headline or ""
+    row.headline_key = headline_key(item.headline)
+    row.authors = list(item.authors)
+    row.source = item.source
+    row.section = item.section
+    row.breadcrumbs = list(item.breadcrumbs)
+    # The first known publication time stays: a later fetch outside the section list
+    # knows only the less exact time of the WS id.
+    if row.date_published is None:
+        row.date_published = item.date_published
+    row.date_modified = item.date_modified
+    row.article_body = item.article_body
+    row.article_body_html = item.article_body_html
+    row.description = item.description
+    row.language = item.language
+    row.images = [dict(image) for image in item.images]
+    row.content_hash = digest
+    row.body_simhash = None
