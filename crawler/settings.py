@@ -22,6 +22,8 @@ ARCHIVE_DATABASE_URL = os.environ.get("ARCHIVE_DATABASE_URL", "sqlite:///archive
 """Any SQLAlchemy URL: sqlite:///PATH (default archive.db) or postgresql+psycopg://..."""
 ARCHIVE_BATCH_SIZE = int(os.environ.get("ARCHIVE_BATCH_SIZE", "100"))
 """Items written per transaction; a crawl killed outright loses at most one batch."""
+ARCHIVE_STATS_FILE = os.environ.get("ARCHIVE_STATS_FILE", "")
+"""If set, the crawl's stats are written there as JSON when it ends."""
 
 # --- Deduplication --------------------------------------------------------------------------
 DEDUP_PUBLISH_WINDOW_HOURS = float(os.environ.get("DEDUP_PUBLISH_WINDOW_HOURS", "24"))

@@ -168,29 +168,31 @@ class Archive:
             if self.engine.dialect.name == "postgresql":
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
             writer = ArticleWriter(session, now, run_id, rules or DedupRules())
-            for item in articles:
-                outcome = writer.store(item)
-                setattr(result, outcome.kind, getattr(result, outcome.kind) + 1)
-                session.flush()
-            for found in aliases:
-                row = session.scalars(
-                    select(Article).where(Article.canonical_url == found.article_canonical_url)
-                ).one_or_none()
-                if row is not None:
-                    writer.record_aliases(row, found.urls, None)
+            with session.no_autoflush:
+                writer.prefetch(
+                    articles,
+                    alias_urls=[url for found in aliases for url in found.urls],
+                    article_urls=[found.article_canonical_url for found in aliases],
+                )
+                for item in articles:
+                    outcome = writer.store(item)
+                    setattr(result, outcome.kind, getattr(result, outcome.kind) + 1)
+                for found in aliases:
+                    row = writer.by_url.get(found.article_canonical_url)
+                    if row is not None:
+                        writer.record_aliases(row, found.urls, None)
+            session.flush()
             for dead in dead_urls:
                 self._store_dead(session, dead, now)
                 result.dead += 1
                 result.gone += self._mark_gone(session, dead.canonical_url, now)
             for failed in failed_urls:
-                if failed.resolved:
-                    result.resolved += self._resolve(session, failed.url, now)
-                else:
+                if not failed.resolved:
                     self._store_failed(session, failed, now)
                     result.failed += 1
-            fetched = [item.canonical_url for item in articles] + [dead.canonical_url for dead in dead_urls]
-            for url in fetched:
-                result.resolved += self._resolve(session, url, now)
+            fetched = {item.canonical_url for item in articles} | {dead.canonical_url for dead in dead_urls}
+            fetched |= {failed.url for failed in failed_urls if failed.resolved}
+            result.resolved += self._resolve(session, fetched, now)
         return result
 
     @staticmethod
@@ -202,11 +204,15 @@ class Archive:
         return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 
     @staticmethod
-    def _resolve(session: Session, url: str, now: datetime) -> int:
+    def _resolve(session: Session, urls: set[str], now: datetime) -> int:
+        """Failed URLs fetched and judged at last."""
+        if not urls:
+            return 0
         statement = (
             update(FailedUrl)
-            .where(FailedUrl.url == url, FailedUrl.resolved_at.is_(None))
+            .where(FailedUrl.url.in_(urls), FailedUrl.resolved_at.is_(None))
             .values(resolved_at=now)
+            .execution_options(synchronize_session=False)
         )
         return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 

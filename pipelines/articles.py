@@ -5,10 +5,12 @@ Used by pipelines.archive inside its write transaction; nothing else calls it.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from crawler.items import ArticleItem
@@ -47,23 +49,59 @@ def _precedes(item: ArticleItem, row: Article) -> bool:
 
 
 class ArticleWriter:
-    """Stores articles in one session: one row per story, a version per distinct content."""
+    """Stores a batch of articles in one session: one row per story, a version per distinct content.
+
+    The rows the batch can touch are read up front, a few queries per batch rather than per
+    article; the archive's write lock is held, so nothing else changes them meanwhile.
+    """
 
     def __init__(self, session: Session, now: datetime, run_id: int | None, rules: DedupRules) -> None:
         self.session = session
         self.now = now
         self.run_id = run_id
         self.rules = rules
+        self.by_url: dict[str, Article] = {}
+        self.by_id: dict[str, Article] = {}
+        self.by_key: defaultdict[str, list[Article]] = defaultdict(list)
+        self.aliases: dict[str, ArticleUrl] = {}
+
+    def prefetch(
+        self, items: Sequence[ArticleItem], alias_urls: Iterable[str] = (), article_urls: Iterable[str] = ()
+    ) -> None:
+        """Read every row the batch may match: by canonical URL, alias URL, id and headline."""
+        urls = {item.canonical_url for item in items} | set(article_urls)
+        alias_urls = urls | set(alias_urls) | {url for item in items for url in item.aliases}
+        ids = {item.site_article_id for item in items if item.site_article_id}
+        keys = {key for item in items if (key := headline_key(item.headline))}
+        for row in self.session.scalars(
+            select(Article).where(
+                or_(
+                    Article.canonical_url.in_(urls),
+                    Article.site_article_id.in_(ids),
+                    Article.headline_key.in_(keys),
+                )
+            )
+        ):
+            self._remember(row)
+        for alias in self.session.scalars(select(ArticleUrl).where(ArticleUrl.url.in_(alias_urls))):
+            self.aliases[alias.url] = alias
+
+    def _remember(self, row: Article) -> None:
+        self.by_url[row.canonical_url] = row
+        if row.site_article_id:
+            self.by_id.setdefault(row.site_article_id, row)
+        if row.headline_key and row not in self.by_key[row.headline_key]:
+            self.by_key[row.headline_key].append(row)
 
     def store(self, item: ArticleItem) -> ArticleOutcome:
         digest = content_hash(item.headline, item.authors, item.article_body)
-        row = self._by_canonical_url(item.canonical_url)
+        row = self.by_url.get(item.canonical_url)
         if row is not None:
             outcome = ArticleOutcome(self._refresh(row, item, digest), row)
-        elif (alias := self._alias(item.canonical_url)) is not None:
+        elif (alias := self.aliases.get(item.canonical_url)) is not None:
             alias.last_seen_at = self.now
             alias.content_hash = digest
-            outcome = ArticleOutcome("alias", self.session.get_one(Article, alias.article_id))
+            outcome = ArticleOutcome("alias", alias.article)
         elif (same := self._same_story(item)) is not None:
             outcome = ArticleOutcome(self._join(same, item, digest), same)
         else:
@@ -71,12 +109,12 @@ class ArticleWriter:
         self.record_aliases(outcome.article, item.aliases, digest)
         return outcome
 
-    def record_aliases(self, article: Article, urls: list[str], digest: str | None) -> None:
+    def record_aliases(self, article: Article, urls: Iterable[str], digest: str | None) -> None:
         """Note other URLs under which the article stands."""
         for url in urls:
             if url == article.canonical_url:
                 continue
-            alias = self._alias(url)
+            alias = self.aliases.get(url)
             if alias is None:
                 alias = ArticleUrl(
                     url=url,
@@ -85,35 +123,25 @@ class ArticleWriter:
                     first_seen_at=self.now,
                 )
                 self.session.add(alias)
-            alias.article_id = article.id
+                self.aliases[url] = alias
+            alias.article = article
             alias.content_hash = digest or article.content_hash
             alias.last_seen_at = self.now
 
-    def _by_canonical_url(self, url: str) -> Article | None:
-        return self.session.scalars(select(Article).where(Article.canonical_url == url)).one_or_none()
-
-    def _alias(self, url: str) -> ArticleUrl | None:
-        return self.session.scalars(select(ArticleUrl).where(ArticleUrl.url == url)).one_or_none()
-
     def _same_story(self, item: ArticleItem) -> Article | None:
         """The archived article this page repeats under another URL: same id, or same story."""
-        if item.site_article_id:
-            same_id = self.session.scalars(
-                select(Article).where(Article.site_article_id == item.site_article_id).limit(1)
-            ).first()
-            if same_id is not None:
-                return same_id
-        key = headline_key(item.headline)
-        if not key:
-            return None
-        candidates = list(self.session.scalars(select(Article).where(Article.headline_key == key)))
+        if item.site_article_id and (same_id := self.by_id.get(item.site_article_id)) is not None:
+            return same_id
+        candidates = self.by_key.get(headline_key(item.headline), [])
         if not candidates:
             return None
-        fingerprint = from_signed64(body_simhash(item.article_body))
+        fingerprint: int | None = None
         for candidate in candidates:
             published = (item.date_published, candidate.date_published)
             if published[0] and published[1] and abs(published[0] - published[1]) > self.rules.publish_window:
                 continue
+            if fingerprint is None:
+                fingerprint = from_signed64(body_simhash(item.article_body))
             if candidate.body_simhash is None:
                 candidate.body_simhash = body_simhash(candidate.article_body)
             if hamming(fingerprint, from_signed64(candidate.body_simhash)) <= self.rules.simhash_max_distance:
@@ -127,18 +155,25 @@ class ArticleWriter:
             return "alias"
         # The new page is the story's own: the archived copy becomes its alias, and the row
         # (its id, its versions) now follows the new page.
-        self.record_aliases(row, [row.canonical_url], row.content_hash)
+        former_url, former_digest = row.canonical_url, row.content_hash
+        del self.by_url[former_url]
         row.canonical_url = item.canonical_url
         row.date_published = item.date_published
-        self._refresh(row, item, digest)
+        row.last_seen_at = self.now
+        row.gone_at = None
+        _fill(row, item, digest)
+        self._remember(row)
+        if digest != former_digest:
+            self.session.add(self._version(row))
+        self.record_aliases(row, [former_url], former_digest)
         return "merged"
 
     def _insert(self, item: ArticleItem, digest: str) -> Article:
         row = Article(canonical_url=item.canonical_url, first_seen_at=self.now, last_seen_at=self.now)
         _fill(row, item, digest)
         self.session.add(row)
-        self.session.flush()
         self.session.add(self._version(row))
+        self._remember(row)
         return row
 
     def _refresh(self, row: Article, item: ArticleItem, digest: str) -> str:
@@ -154,7 +189,7 @@ class ArticleWriter:
 
     def _version(self, row: Article) -> ArticleVersion:
         return ArticleVersion(
-            article_id=row.id,
+            article=row,
             content_hash=row.content_hash,
             headline=row.headline,
             authors=list(row.authors),

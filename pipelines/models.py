@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 
@@ -99,6 +99,7 @@ class ArticleVersion(Base):
     article_body: Mapped[str] = mapped_column(Text)
     fetched_at: Mapped[datetime]
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    article: Mapped[Article] = relationship()
 
 
 class ArticleUrl(Base):
@@ -114,6 +115,7 @@ class ArticleUrl(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64))
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+    article: Mapped[Article] = relationship()
 
 
 class DeadUrl(Base):

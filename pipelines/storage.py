@@ -19,7 +19,8 @@ from pipelines.articles import DedupRules
 logger = logging.getLogger(__name__)
 
 
-def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:
+def jsonable_stats(stats: dict[str, Any]) -> dict[str, Any]:
+    """Scrapy's stats as JSON can hold them: times as ISO strings."""
     result: dict[str, Any] = json.loads(
         json.dumps(stats, default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v))
     )
@@ -97,7 +98,8 @@ class StoragePipeline:
                 run_id=self.run_id,
                 rules=self.rules,
             )
-            self.crawler.stats.inc_value("archive/items_written", len(articles) + len(dead_urls))
+            written = len(articles) + len(dead_urls) + len(failed_urls) + len(aliases)
+            self.crawler.stats.inc_value("archive/items_written", written)
             self._count(result)
 
     def _count(self, result: StoreResult) -> None:
@@ -119,6 +121,6 @@ class StoragePipeline:
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.archive is None or self.run_id is None:
             return
-        stats = _jsonable(self.crawler.stats.get_stats())
+        stats = jsonable_stats(self.crawler.stats.get_stats())
         await asyncio.to_thread(self.archive.finish_run, self.run_id, reason, stats)
         await asyncio.to_thread(self.archive.release)

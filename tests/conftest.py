@@ -1,10 +1,19 @@
-"""Shared test configuration: a summary of labelled-page results, real and written pages apart."""
+"""Shared test configuration: archive databases on both engines, and a summary of labelled-page results."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 import pytest
+
+from tests.databases import archive_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """An empty archive database, once on SQLite and once on PostgreSQL."""
+    with archive_database(request.param, tmp_path) as url:
+        yield url
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

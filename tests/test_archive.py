@@ -1,22 +1,31 @@
-"""The archive: schema from migrations, one row per article, versions on change (pipelines/archive.py)."""
+"""The archive on SQLite and PostgreSQL: schema from migrations, one row per story, versions on change
+(pipelines/archive.py, pipelines/articles.py)."""
 
-from datetime import UTC, datetime
+import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
-from crawler.items import ArticleItem, DeadUrlItem
-from pipelines.archive import Archive
-from pipelines.models import Article, ArticleVersion, Base, CrawlRun, DeadUrl
+from crawler.items import ArticleAliasesItem, ArticleItem, DeadUrlItem
+from pipelines.archive import Archive, alembic_config, create_archive_engine
+from pipelines.models import Article, ArticleUrl, ArticleVersion, Base, CrawlRun, DeadUrl
 
 URL = "https://www.chinadaily.com.cn/a/201901/12/WS5c38db2fa3106c65c34e3ffa.html"
+EDITION = "https://www.chinadaily.com.cn/a/201901/12/WS5c38e347a3106c65c34e4001.html"
+PUBLISHED = datetime(2019, 1, 11, 18, 6, tzinfo=UTC)
+BODY = "\n".join(
+    f"Paragraph {n} on the talks between the delegations, the ports and the rail link across the region."
+    for n in range(12)
+)
 
 
 @pytest.fixture
-def archive(tmp_path):
-    archive = Archive.open(f"sqlite:///{tmp_path / 'archive.db'}")
+def archive(database_url):
+    archive = Archive.open(database_url)
     yield archive
     archive.close()
 
@@ -31,10 +40,10 @@ def make_item(**changes):
         "source": "China Daily",
         "section": "World > China-US",
         "breadcrumbs": ["Home", "World", "China-US"],
-        "date_published": datetime(2019, 1, 11, 18, 6, tzinfo=UTC),
+        "date_published": PUBLISHED,
         "date_modified": datetime(2019, 1, 11, 23, 34, tzinfo=UTC),
-        "article_body": "First paragraph.\nSecond paragraph.",
-        "article_body_html": "<p>First paragraph.</p>\n<p>Second paragraph.</p>",
+        "article_body": BODY,
+        "article_body_html": "<p>...</p>",
         "description": "A report.",
         "language": "en",
         "images": [{"src": "https://img2.chinadaily.com.cn/x.jpeg", "caption": None}],
@@ -43,9 +52,26 @@ def make_item(**changes):
     return ArticleItem(**fields)
 
 
+def edition(**changes):
+    """The same story under another id and path, published a little later, as a regional edition."""
+    fields = {
+        "url": EDITION,
+        "canonical_url": EDITION,
+        "site_article_id": "WS5c38e347a3106c65c34e4001",
+        "date_published": PUBLISHED + timedelta(minutes=30),
+        "source": "China Daily Asia",
+    }
+    return make_item(**(fields | changes))
+
+
 def count(archive, model):
     with archive.engine.connect() as connection:
         return connection.scalar(select(func.count()).select_from(model))
+
+
+def rows(archive, model):
+    with archive.engine.connect() as connection:
+        return list(connection.execute(select(model).order_by(model.id)))
 
 
 def test_the_migrations_build_exactly_the_models(archive):
@@ -63,45 +89,52 @@ def test_the_migrations_build_exactly_the_models(archive):
     } <= tables
 
 
-def test_sqlite_runs_in_wal_mode(archive):
+def test_sqlite_runs_in_wal_mode(tmp_path):
+    archive = Archive.open(f"sqlite:///{tmp_path / 'a.db'}")
     with archive.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    archive.close()
 
 
 def test_a_new_article_gets_a_row_and_a_first_version(archive):
     result = archive.store([make_item()])
     assert (result.new, result.updated, result.unchanged) == (1, 0, 0)
-    with archive.engine.connect() as connection:
-        row = connection.execute(select(Article)).one()
+    (row,) = rows(archive, Article)
     assert row.headline == "China Daily USA publishes report"
     assert row.authors == ["Wang Xu"]
-    assert row.date_published == datetime(2019, 1, 11, 18, 6, tzinfo=UTC)
+    assert row.date_published == PUBLISHED
     assert row.images == [{"src": "https://img2.chinadaily.com.cn/x.jpeg", "caption": None}]
     assert count(archive, ArticleVersion) == 1
 
 
 def test_storing_the_same_article_again_moves_only_last_seen(archive):
     archive.store([make_item()])
-    with archive.engine.connect() as connection:
-        before = connection.execute(select(Article)).one()
+    (before,) = rows(archive, Article)
     result = archive.store([make_item(), make_item()])
-    with archive.engine.connect() as connection:
-        after = connection.execute(select(Article)).one()
+    (after,) = rows(archive, Article)
     assert (result.new, result.unchanged) == (0, 2)
-    assert count(archive, Article) == 1
     assert count(archive, ArticleVersion) == 1
     assert after.first_seen_at == before.first_seen_at
     assert after.last_seen_at >= before.last_seen_at
+    assert after.content_hash == before.content_hash
 
 
 def test_a_changed_body_is_a_new_version_and_the_row_shows_it(archive):
     archive.store([make_item()])
-    result = archive.store([make_item(article_body="First paragraph.\nA corrected second paragraph.")])
+    result = archive.store([make_item(article_body=BODY + "\nA correction was added.")])
     assert result.updated == 1
     assert count(archive, Article) == 1
     assert count(archive, ArticleVersion) == 2
-    with archive.engine.connect() as connection:
-        assert connection.scalar(select(Article.article_body)).endswith("A corrected second paragraph.")
+    (row,) = rows(archive, Article)
+    assert row.article_body.endswith("A correction was added.")
+
+
+def test_layout_changes_are_not_edits(archive):
+    archive.store([make_item()])
+    archive.store(
+        [make_item(article_body=BODY.replace(" ", "  "), headline=" China Daily USA  publishes report ")]
+    )
+    assert count(archive, ArticleVersion) == 1
 
 
 def test_a_changed_update_time_alone_is_not_a_version(archive):
@@ -109,24 +142,153 @@ def test_a_changed_update_time_alone_is_not_a_version(archive):
     later = datetime(2019, 1, 12, 8, 0, tzinfo=UTC)
     archive.store([make_item(date_modified=later)])
     assert count(archive, ArticleVersion) == 1
-    with archive.engine.connect() as connection:
-        assert connection.scalar(select(Article.date_modified)) == later
+    (row,) = rows(archive, Article)
+    assert row.date_modified == later
 
 
-def test_dead_urls_are_recorded_once_and_seen_again(archive):
-    dead = DeadUrlItem(
-        url="http://x/a.html", canonical_url=URL, kind="thin", reason="no headline", status=200
+def test_edits_are_queryable_with_what_changed(archive):
+    archive.store([make_item()])
+    archive.store([make_item(headline="China Daily USA publishes its report")])
+    archive.store(
+        [make_item(headline="China Daily USA publishes its report", authors=["Wang Xu", "Mo Jingxi"])]
     )
-    archive.store([], [dead])
-    archive.store([], [dead])
+    archive.store([make_item()])
+    with archive.engine.connect() as connection:
+        edits = connection.execute(
+            text(
+                "SELECT kind, headline_changed, authors_changed, body_changed FROM article_edits "
+                "ORDER BY fetched_at, version_id"
+            )
+        ).all()
+    assert [tuple(edit) for edit in edits] == [
+        ("first", 0, 0, 0),
+        ("edit", 1, 0, 0),
+        ("edit", 0, 1, 0),
+        ("edit", 1, 1, 0),
+    ]
+
+
+def test_a_mirror_url_is_an_alias_of_the_article(archive):
+    mirror = URL.replace("https://www.", "https://global.")
+    archive.store([make_item(aliases=[mirror])])
+    archive.store([], aliases=[ArticleAliasesItem(URL, [URL.replace("https://www.", "https://usa.")])])
+    (article,) = rows(archive, Article)
+    aliases = rows(archive, ArticleUrl)
+    assert [alias.url for alias in aliases] == [mirror, URL.replace("https://www.", "https://usa.")]
+    assert {alias.article_id for alias in aliases} == {article.id}
+    assert {alias.canonical_url for alias in aliases} == {URL}
+
+
+def test_a_regional_edition_with_its_own_id_is_an_alias_not_a_second_article(archive):
+    archive.store([make_item()])
+    result = archive.store([edition()])
+    assert result.alias == 1
+    (article,) = rows(archive, Article)
+    (alias,) = rows(archive, ArticleUrl)
+    assert (article.canonical_url, article.source) == (URL, "China Daily")
+    assert (alias.url, alias.site_article_id, alias.article_id) == (
+        EDITION,
+        "WS5c38e347a3106c65c34e4001",
+        article.id,
+    )
+    assert count(archive, ArticleVersion) == 1
+
+
+def test_the_story_is_the_earlier_page_whichever_comes_first(archive):
+    archive.store([edition()])
+    result = archive.store([make_item()])
+    assert result.merged == 1
+    (article,) = rows(archive, Article)
+    (alias,) = rows(archive, ArticleUrl)
+    assert (article.canonical_url, article.source, article.date_published) == (URL, "China Daily", PUBLISHED)
+    assert alias.url == EDITION
+    assert archive.store([edition()]).alias == 1
+    assert count(archive, Article) == 1
+
+
+def test_an_edition_is_found_again_by_its_url_next_time(archive):
+    archive.store([make_item(), edition()])
+    result = archive.store([make_item(), edition(article_body=BODY + "\nOnly the edition changed.")])
+    assert (result.unchanged, result.alias, result.new) == (1, 1, 0)
+    assert count(archive, ArticleVersion) == 1
+    (alias,) = rows(archive, ArticleUrl)
+    assert alias.content_hash != rows(archive, Article)[0].content_hash
+
+
+def test_the_same_id_under_another_path_is_an_alias(archive):
+    archive.store([make_item()])
+    other_path = URL.replace("/a/201901/12/", "/a/201901/13/")
+    archive.store([make_item(url=other_path, canonical_url=other_path, headline="Something else entirely")])
+    assert count(archive, Article) == 1
+    assert [alias.url for alias in rows(archive, ArticleUrl)] == [other_path]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"headline": "China Daily USA publishes another report"},
+        {"article_body": "A different story altogether.\n" * 12},
+        {"date_published": PUBLISHED + timedelta(days=3)},
+    ],
+    ids=["other headline", "other body", "days apart"],
+)
+def test_different_stories_stay_apart(archive, changes):
+    archive.store([make_item()])
+    archive.store([edition(**changes)])
+    assert count(archive, Article) == 2
+    assert count(archive, ArticleUrl) == 0
+
+
+def test_two_writers_at_once_create_no_duplicate(database_url):
+    items = [
+        make_item(
+            url=f"{URL[:-12]}{n:04x}.html", canonical_url=f"{URL[:-12]}{n:04x}.html", site_article_id=None
+        )
+        for n in range(60)
+    ]
+    for n, item in enumerate(items):
+        item.headline = f"Story number {n} of the day"
+    archives = [Archive.open(database_url), Archive.open(database_url)]
+    errors = []
+
+    def write(archive):
+        try:
+            for start in range(0, len(items), 5):
+                archive.store(items[start : start + 5])
+        except Exception as error:  # collected for the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(archive,)) for archive in archives]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert count(archives[0], Article) == 60
+    assert count(archives[0], ArticleVersion) == 60
+    for archive in archives:
+        archive.close()
+
+
+def test_dead_urls_are_recorded_once_and_mark_an_archived_article_gone(archive):
+    archive.store([make_item()])
+    dead = DeadUrlItem(
+        url="http://x/a.html", canonical_url=URL, kind="soft404", reason="not-found template", status=200
+    )
+    first = archive.store([], [dead])
+    second = archive.store([], [dead])
+    assert (first.gone, second.gone) == (1, 0)
     assert count(archive, DeadUrl) == 1
+    (row,) = rows(archive, Article)
+    assert row.gone_at is not None
+    archive.store([make_item()])
+    assert rows(archive, Article)[0].gone_at is None
 
 
 def test_crawl_runs_keep_their_stats(archive):
     run_id = archive.start_run("asia_pacific")
     archive.finish_run(run_id, "finished", {"item_scraped_count": 3})
-    with archive.engine.connect() as connection:
-        run = connection.execute(select(CrawlRun)).one()
+    (run,) = rows(archive, CrawlRun)
     assert (run.spider, run.finish_reason, run.stats) == (
         "asia_pacific",
         "finished",
@@ -135,12 +297,41 @@ def test_crawl_runs_keep_their_stats(archive):
     assert run.finished_at >= run.started_at
 
 
-def test_opening_an_archive_twice_upgrades_nothing(tmp_path):
-    url = f"sqlite:///{tmp_path / 'archive.db'}"
-    Archive.open(url).close()
-    archive = Archive.open(url)
-    archive.store([make_item()])
-    archive.close()
-    archive = Archive.open(url)
-    assert count(archive, Article) == 1
+def test_an_archive_made_at_the_baseline_upgrades_without_loss(database_url):
+    engine = create_archive_engine(database_url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001_baseline")
+    now = datetime(2020, 1, 1, tzinfo=UTC).isoformat()
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO articles (canonical_url, site_article_id, headline, authors, breadcrumbs, "
+                "article_body, article_body_html, images, content_hash, first_seen_at, last_seen_at) "
+                "VALUES (:url, 'WS5c38db2fa3106c65c34e3ffa', 'Old  Headline: here!', '[\"Wang Xu\"]', '[]', "
+                "'Old body.', '<p>Old body.</p>', '[]', 'abc', :now, :now)"
+            ),
+            {"url": URL, "now": now},
+        )
+        article_id = connection.scalar(text("SELECT id FROM articles"))
+        connection.execute(
+            text(
+                "INSERT INTO article_versions (article_id, content_hash, headline, authors, article_body, fetched_at) "
+                "VALUES (:id, 'abc', 'Old  Headline: here!', '[\"Wang Xu\"]', 'Old body.', :now)"
+            ),
+            {"id": article_id, "now": now},
+        )
+    engine.dispose()
+    archive = Archive.open(database_url)
+    (row,) = rows(archive, Article)
+    assert (row.canonical_url, row.headline, row.article_body, row.authors) == (
+        URL,
+        "Old  Headline: here!",
+        "Old body.",
+        ["Wang Xu"],
+    )
+    assert row.headline_key == "old headline here"
+    with archive.engine.connect() as connection:
+        assert connection.execute(text("SELECT kind FROM article_edits")).scalars().all() == ["first"]
     archive.close()

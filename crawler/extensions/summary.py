@@ -1,14 +1,17 @@
-"""A short human summary of a crawl in the log: verdicts by reason, and what the archive gained."""
+"""A short human summary of a crawl in the log (verdicts by reason, what the archive gained), and its stats file."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
+from pathlib import Path
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from crawler.judging import VERDICTS
+from pipelines.storage import jsonable_stats
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +51,11 @@ def summarize(stats: dict[str, object]) -> str:
 
 
 class CrawlSummary:
-    """Logs the summary when the spider closes."""
+    """Logs the summary when the spider closes, and writes the stats to ARCHIVE_STATS_FILE if set."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.stats_file = crawler.settings.get("ARCHIVE_STATS_FILE") or None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -60,6 +64,10 @@ class CrawlSummary:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None
-        logger.info(
-            "Crawl summary (%s, %s):\n%s", spider.name, reason, summarize(self.crawler.stats.get_stats())
-        )
+        stats = self.crawler.stats.get_stats()
+        logger.info("Crawl summary (%s, %s):\n%s", spider.name, reason, summarize(stats))
+        if self.stats_file:
+            document = jsonable_stats({**stats, "finish_reason": reason})
+            Path(self.stats_file).write_text(
+                json.dumps(document, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+            )

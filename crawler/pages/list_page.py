@@ -11,7 +11,7 @@ from scrapy.http import TextResponse
 from crawler.pages.breadcrumbs import breadcrumb_names, section_of
 from crawler.pages.dates import parse_beijing
 from crawler.pages.text import text_of
-from crawler.siteurls import list_page_number
+from crawler.siteurls import list_page_number, site_link
 
 # The list block is div.lft_art (id "left"; "lft-art" on some sections). Classes are
 # matched as tokens because the site writes class="mb10 tw3_01_2 " with a trailing space.
@@ -22,7 +22,7 @@ _PAGER = "#div_currpage"
 
 @dataclass(frozen=True)
 class ListEntry:
-    """One item of a section list: where it links, its headline and its listed time (UTC)."""
+    """One item of a section list: its link as the live site means it, headline, listed time (UTC)."""
 
     url: str
     headline: str
@@ -56,7 +56,7 @@ class SectionListPage:
                 continue
             headline = text_of(link)
             published = parse_beijing(node.css(".tw3_01_2_t b::text").get())
-            found.append(ListEntry(self.response.urljoin(href), headline, published))
+            found.append(ListEntry(site_link(href, self.response.url), headline, published))
         return found
 
     def next_page_url(self) -> str | None:

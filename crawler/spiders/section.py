@@ -18,7 +18,14 @@ from crawler.items import ArticleItem, FailedUrlItem
 from crawler.judging import ARTICLE, ERROR_STATUSES, FAILED, LIST, Judgement, PageJudge
 from crawler.pages.article_page import ArticlePage, append_page
 from crawler.probes import SHAPES, Fingerprint, ProbeSet, probe_url
-from crawler.siteurls import canonical_url, is_article_url, normalize_origin, site_article_id, to_origin
+from crawler.siteurls import (
+    SITE_ORIGIN,
+    canonical_url,
+    is_article_url,
+    normalize_origin,
+    site_article_id,
+    to_origin,
+)
 from pipelines.archive import Archive
 
 logger = logging.getLogger(__name__)
@@ -27,6 +34,13 @@ logger = logging.getLogger(__name__)
 def _failure_reason(failure: Failure) -> tuple[str, str]:
     """The error's type name and its message."""
     return (failure.type.__name__ if failure.type else "error"), failure.getErrorMessage()
+
+
+def other_urls(canonical: str, link: str | None, redirected_from: list[str]) -> list[str]:
+    """Where else the article was found: a link to a mirror host, URLs that redirected to it."""
+    urls = [link] if link and urlsplit(link).hostname != urlsplit(SITE_ORIGIN).hostname else []
+    urls += [canonical_url(url) for url in redirected_from]
+    return [url for url in dict.fromkeys(urls) if url != canonical]
 
 
 class SectionSpider(Spider):
@@ -154,12 +168,14 @@ class SectionSpider(Spider):
             meta={"handle_httpstatus_list": ERROR_STATUSES},
         )
 
-    def _article_request(self, url: str, listed_at: datetime | None, referrer: str | None) -> Request:
+    def _article_request(
+        self, url: str, listed_at: datetime | None, referrer: str | None, link: str | None = None
+    ) -> Request:
         return Request(
             url,
             callback=self.parse_article,
             errback=self.fetch_failed,
-            cb_kwargs={"listed_at": listed_at, "referrer": referrer},
+            cb_kwargs={"listed_at": listed_at, "referrer": referrer, "link": link},
             meta={"handle_httpstatus_list": ERROR_STATUSES},
         )
 
@@ -208,7 +224,7 @@ class SectionSpider(Spider):
             if self.since and entry.published and entry.published < self.since:
                 older_seen = True
                 continue
-            yield self._article_request(url, entry.published, response.url)
+            yield self._article_request(url, entry.published, response.url, link=entry.url)
         if older_seen:
             logger.info("List page %s reaches items older than %s: the walk ends", response.url, self.since)
             return
@@ -220,13 +236,18 @@ class SectionSpider(Spider):
             yield self._list_request(mapped)
 
     def parse_article(
-        self, response: Response, listed_at: datetime | None = None, referrer: str | None = None
+        self,
+        response: Response,
+        listed_at: datetime | None = None,
+        referrer: str | None = None,
+        link: str | None = None,
     ) -> Iterator[Any]:
         judgement = self.judge.judge_article(response, referrer)
         yield from self._record(judgement)
         item, page = judgement.article, judgement.article_page
         if item is None or page is None:
             return
+        item.aliases = other_urls(item.canonical_url, link, response.meta.get("redirect_urls", []))
         # A list's time belongs to the article it links; one reached by redirect from
         # another id keeps the time of its own id.
         if listed_at is not None and site_article_id(response.url) == site_article_id(judgement.url):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 
@@ -37,9 +37,25 @@ _WORDS = (
     "markets delegates discussed infrastructure energy and digital economy projects ministers "
     "welcomed closer ties between neighbours and promised further talks next year"
 ).split()
+_QUALIFIERS = [
+    "after delays",
+    "in second round",
+    "with new partners",
+    "amid heavy rain",
+    "before summit",
+    "as exports rise",
+    "under new rules",
+    "despite objections",
+    "at record pace",
+    "with observers present",
+    "in quiet week",
+    "for third time",
+]
 _SPICE = ["“quoted”", "Café", "R&D", "—", "naïve", "5% rise", "<tariffs>", "São Paulo", "it’s"]
 
 
+# Regional editions carry this in place of a section number in their WS ids.
+EDITION_NO = 0xED
 DEAD_KINDS = (
     "soft404",
     "hard404",
@@ -109,14 +125,18 @@ class ArticleData:
     images: list[tuple[int, int, str, str | None]] = field(default_factory=list)
     """(page, before paragraph number, src, caption)."""
     inlined_not_found: bool = False
+    edition_of: int | None = None
+    """For a regional edition: the index of the original story it repeats under its own id."""
 
     @property
     def old_style(self) -> bool:
-        return self.published < OLD_CMS_UNTIL
+        return self.published < OLD_CMS_UNTIL and self.edition_of is None
 
     @property
     def article_id(self) -> str:
         section_no = list(SECTION_NAMES).index(self.section) if self.section in SECTION_NAMES else 99
+        if self.edition_of is not None:
+            section_no = EDITION_NO
         if self.old_style:
             return f"content_{27_000_000 + section_no * 1_000_000 + self.index}"
         stamp = int(self.published.timestamp()) - 37
@@ -189,6 +209,7 @@ class SiteModel:
         repeated_across_pages: bool = True,
         dead_links: dict[str, int] | None = None,
         not_found_style: str = "classic",
+        regional_editions: tuple[int, ...] = (6,),
     ) -> None:
         self.sections = dict(sections or {"/world/asia_pacific": 45, "/world/europe": 6})
         self.seed = seed
@@ -208,7 +229,44 @@ class SiteModel:
                 number = len(self.dead_links)
                 published = newest - self.spacing * (number + 1) + timedelta(minutes=7)
                 self.dead_links.append(DeadLink(kind, number, published, "/world/asia_pacific"))
-        self.article = lru_cache(maxsize=4096)(self._make_article)
+        self.regional_editions = regional_editions
+        self.edits: dict[tuple[str, int], list[list[str]]] = {}
+        """Articles whose text the site has changed since: their new pages of paragraphs."""
+        self._article = lru_cache(maxsize=4096)(self._make_article)
+
+    def article(self, section: str, index: int) -> ArticleData:
+        article = self._article(section, index)
+        edited = self.edits.get((section, index))
+        return replace(article, pages=edited) if edited is not None else article
+
+    def edit(self, section: str, index: int, page: int, paragraph: int, text: str) -> None:
+        """Change one paragraph of an article, as an editor correcting it would."""
+        pages = [list(p) for p in self.article(section, index).pages]
+        pages[page - 1][paragraph] = text
+        self.edits[(section, index)] = pages
+
+    def edition(self, number: int) -> ArticleData:
+        """The regional edition `number`: an asia_pacific story repeated under its own id and path."""
+        original = self.article("/world/asia_pacific", self.regional_editions[number])
+        return replace(
+            original,
+            index=number,
+            published=original.published + timedelta(minutes=30),
+            edition_of=original.index,
+            inlined_not_found=False,
+        )
+
+    def story_url(self, entry: ArticleData) -> str:
+        """The canonical URL an archive keeps an entry under: an edition's is its original's."""
+        if entry.edition_of is not None:
+            return self.article(entry.section, entry.edition_of).canonical_url
+        return entry.canonical_url
+
+    def editions(self) -> list[ArticleData]:
+        if "/world/asia_pacific" not in self.sections:
+            return []
+        total = self.sections["/world/asia_pacific"]
+        return [self.edition(n) for n, index in enumerate(self.regional_editions) if index < total]
 
     def _make_article(self, section: str, index: int) -> ArticleData:
         if not 0 <= index < self.sections.get(section, 0):
@@ -219,7 +277,8 @@ class SiteModel:
         updated = published + timedelta(minutes=rng.randrange(0, 90))
         topic = rng.choice(_TOPICS)
         city = rng.choice(_CITIES)
-        headline = f"{city} talks on {topic} {rng.choice(['advance', 'resume', 'stall', 'open'])}"
+        verb = rng.choice(["advance", "resume", "stall", "open", "widen", "conclude"])
+        headline = f"{city} talks on {topic} {verb} {rng.choice(_QUALIFIERS)}"
         headline_html = headline
         if index % 5 == 2:
             headline_html = f"{city} &amp; partners sign <em>{topic}</em> deal"
@@ -292,6 +351,12 @@ class SiteModel:
         # A story pushed across the boundary by a new one: last of page N, first of N+1.
         if page > 1 and self.repeated_across_pages:
             entries.insert(0, self.article(section, start - 1))
+        # A regional edition is listed just above its original story.
+        for edition in self.editions():
+            if edition.section == section and edition.edition_of is not None:
+                original = self.article(section, edition.edition_of)
+                if original in entries:
+                    entries.insert(entries.index(original), edition)
         # Dead links stand among the first two pages' items, in date order.
         if page <= 2:
             for link in self.dead_links:
@@ -315,6 +380,11 @@ class SiteModel:
         if not match:
             return None
         article_id, page = match.group(1), int(match.group(2) or 1)
+        if article_id.startswith("WS") and int(article_id[10:12], 16) == EDITION_NO:
+            number = int(article_id[12:18], 16)
+            if number < len(self.editions()) and self.edition(number).path(page) == path:
+                return self.edition(number), page
+            return None
         for section in self.sections:
             section_no = list(SECTION_NAMES).index(section) if section in SECTION_NAMES else 99
             if article_id.startswith("WS"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from tests.site import templates
-from tests.site.model import SiteModel
+from tests.site.model import ArticleData, SiteModel
 
 ROBOTS_TXT = "User-agent: *\nDisallow: /search\nAllow: /\n"
 
@@ -19,8 +20,10 @@ ROBOTS_TXT = "User-agent: *\nDisallow: /search\nAllow: /\n"
 class LocalSite:
     """Answers requests for paths of a SiteModel; counts what was asked for."""
 
-    def __init__(self, model: SiteModel) -> None:
+    def __init__(self, model: SiteModel, article_delay: float = 0.0) -> None:
         self.model = model
+        self.article_delay = article_delay
+        """Seconds each article page takes to answer: a slow site, for stopping a crawl half-way."""
         self.requests: Counter[str] = Counter()
         self._failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self._lock = threading.Lock()
@@ -30,7 +33,7 @@ class LocalSite:
         with self._lock:
             self._failures.setdefault(path, []).extend([(status, headers or {})] * times)
 
-    def _picks(self, exclude: str) -> list:
+    def _picks(self, exclude: str) -> list[ArticleData]:
         others = [s for s in self.model.sections if s != exclude] or [exclude]
         section = others[0]
         count = min(3, self.model.sections.get(section, 0))
@@ -64,6 +67,8 @@ class LocalSite:
         found = self.model.find(path)
         if found:
             article, page = found
+            if self.article_delay:
+                time.sleep(self.article_delay)
             if (article.section, article.index) in self.model.gone:
                 return self._missing(path)
             body = templates.article_page(article, page, self._picks(article.section))
@@ -129,9 +134,9 @@ def make_server(site: LocalSite, port: int = 0, host: str = "127.0.0.1") -> Thre
 
 
 @contextmanager
-def serve(model: SiteModel | None = None) -> Iterator[tuple[str, LocalSite]]:
+def serve(model: SiteModel | None = None, article_delay: float = 0.0) -> Iterator[tuple[str, LocalSite]]:
     """Serve a site on a free port of 127.0.0.1 while the block runs: (base URL, site)."""
-    site = LocalSite(model or SiteModel())
+    site = LocalSite(model or SiteModel(), article_delay)
     server = make_server(site)
     thread = threading.Thread(target=server.serve_forever, name="local-site", daemon=True)
     thread.start()

@@ -6,7 +6,7 @@ import html
 from functools import cache
 from pathlib import Path
 
-from tests.site.model import BEIJING, SECTION_NAMES, ArticleData
+from tests.site.model import BEIJING, SECTION_NAMES, ArticleData, DeadLink
 
 REAL_LIST_PAGE = Path(__file__).resolve().parent.parent / "fixtures" / "real" / "list_world_china_us_1.html"
 HOST = "//www.chinadaily.com.cn"
@@ -48,7 +48,7 @@ def _breadcrumb(section: str) -> str:
 """
 
 
-def _link(article: ArticleData, style: int = 0, page: int = 1) -> str:
+def _link(article: ArticleData | DeadLink, style: int = 0, page: int = 1) -> str:
     """An article link written one of the ways the site writes them."""
     path = article.path(page)
     if style % 4 == 1:
@@ -75,7 +75,7 @@ def _sidebar_picks(picks: list[ArticleData]) -> str:
 
 
 def list_page(
-    section: str, page: int, entries: list[ArticleData], page_count: int, picks: list[ArticleData]
+    section: str, page: int, entries: list[ArticleData | DeadLink], page_count: int, picks: list[ArticleData]
 ) -> str:
     frame = _frame()
     name = html.escape(_section_name(section))
