@@ -31,8 +31,10 @@ logger = logging.getLogger(__name__)
 logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 MIGRATIONS = "pipelines:migrations"
-# Key of the PostgreSQL advisory lock that makes concurrent writers take turns, one batch each.
+# Keys of the PostgreSQL advisory locks that make concurrent crawls take turns: writing a
+# batch, and upgrading the schema (N crawls starting at once upgrade it once).
 WRITE_LOCK_KEY = 0x0C0D_A1_1A
+SCHEMA_LOCK_KEY = 0x0C0D_A1_1B
 
 
 @dataclass
@@ -131,6 +133,9 @@ class Archive:
         """Create the schema, or bring an older archive up to the current revision."""
         config = alembic_config()
         with self.engine.begin() as connection:
+            # SQLite's BEGIN IMMEDIATE already holds the file's write lock here.
+            if self.engine.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
 

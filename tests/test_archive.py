@@ -335,3 +335,26 @@ def test_an_archive_made_at_the_baseline_upgrades_without_loss(database_url):
     with archive.engine.connect() as connection:
         assert connection.execute(text("SELECT kind FROM article_edits")).scalars().all() == ["first"]
     archive.close()
+
+
+def test_archives_opened_at_once_upgrade_the_schema_once(database_url):
+    errors = []
+    opened = []
+
+    def open_archive():
+        try:
+            opened.append(Archive.open(database_url))
+        except Exception as error:  # collected for the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_archive) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(opened) == 4
+    with opened[0].engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM alembic_version")) == 1
+    for archive in opened:
+        archive.close()
