@@ -54,6 +54,8 @@ _QUALIFIERS = [
 _SPICE = ["“quoted”", "Café", "R&D", "—", "naïve", "5% rise", "<tariffs>", "São Paulo", "it’s"]
 
 
+# WS ids carry an article's number plus this, so that later articles (-1, -2, ...) fit.
+INDEX_OFFSET = 0x100000
 # Regional editions carry this in place of a section number in their WS ids.
 EDITION_NO = 0xED
 DEAD_KINDS = (
@@ -141,7 +143,7 @@ class ArticleData:
             return f"content_{27_000_000 + section_no * 1_000_000 + self.index}"
         stamp = int(self.published.timestamp()) - 37
         check = hashlib.sha1(f"{self.section}/{self.index}".encode()).hexdigest()[:8]
-        return f"WS{stamp:08x}{section_no:02x}{self.index:06x}{check}"
+        return f"WS{stamp:08x}{section_no:02x}{self.index + INDEX_OFFSET:06x}{check}"
 
     def path(self, page: int = 1) -> str:
         suffix = f"_{page}" if page > 1 else ""
@@ -194,6 +196,8 @@ class SiteModel:
 
     Articles are numbered newest first from 0; their fields follow from (seed, section,
     index), so a site of 50,000 articles costs no memory until its pages are asked for.
+    Articles published later (add_articles) get the numbers -1, -2, ...: every article keeps
+    its number, id and URL as the site grows.
     """
 
     def __init__(
@@ -230,9 +234,19 @@ class SiteModel:
                 published = newest - self.spacing * (number + 1) + timedelta(minutes=7)
                 self.dead_links.append(DeadLink(kind, number, published, "/world/asia_pacific"))
         self.regional_editions = regional_editions
+        self.added: dict[str, int] = dict.fromkeys(self.sections, 0)
         self.edits: dict[tuple[str, int], list[list[str]]] = {}
         """Articles whose text the site has changed since: their new pages of paragraphs."""
         self._article = lru_cache(maxsize=4096)(self._make_article)
+
+    def add_articles(self, section: str, count: int) -> list[ArticleData]:
+        """Publish `count` new articles at the top of a section; they are returned newest first."""
+        self.added[section] = self.added.get(section, 0) + count
+        first = -self.added[section]
+        return [self.article(section, index) for index in range(first, first + count)]
+
+    def total(self, section: str) -> int:
+        return self.sections.get(section, 0) + self.added.get(section, 0)
 
     def article(self, section: str, index: int) -> ArticleData:
         article = self._article(section, index)
@@ -269,7 +283,7 @@ class SiteModel:
         return [self.edition(n) for n, index in enumerate(self.regional_editions) if index < total]
 
     def _make_article(self, section: str, index: int) -> ArticleData:
-        if not 0 <= index < self.sections.get(section, 0):
+        if not -self.added.get(section, 0) <= index < self.sections.get(section, 0):
             raise KeyError((section, index))
         rng = random.Random(f"{self.seed}/{section}/{index}")
         published = self.newest - self.spacing * index
@@ -331,22 +345,23 @@ class SiteModel:
         )
 
     def articles(self, section: str) -> list[ArticleData]:
-        return [self.article(section, i) for i in range(self.sections.get(section, 0))]
+        """Every article of a section, newest first."""
+        return [self.article(section, i) for i in range(-self.added.get(section, 0), self.sections.get(section, 0))]
 
     def page_count(self, section: str) -> int:
-        return max(1, -(-self.sections.get(section, 0) // PER_PAGE))
+        return max(1, -(-self.total(section) // PER_PAGE))
 
     def list_entries(self, section: str, page: int) -> list[ArticleData | DeadLink]:
         """The items of list page N as the site shows them, quirks included."""
-        total = self.sections.get(section, 0)
-        start = (page - 1) * PER_PAGE
+        first = -self.added.get(section, 0)
+        start = first + (page - 1) * PER_PAGE
         entries: list[ArticleData | DeadLink] = [
-            self.article(section, i) for i in range(start, min(start + PER_PAGE, total))
+            self.article(section, i) for i in range(start, min(start + PER_PAGE, self.sections.get(section, 0)))
         ]
         if not entries:
             return entries
         # A story the editors listed twice on the same page.
-        if page == 1 and self.listed_twice is not None and self.listed_twice < len(entries):
+        if page == 1 and self.listed_twice is not None and self.listed_twice < len(entries) - 2:
             entries.insert(self.listed_twice + 2, entries[self.listed_twice])
         # A story pushed across the boundary by a new one: last of page N, first of N+1.
         if page > 1 and self.repeated_across_pages:
@@ -381,7 +396,7 @@ class SiteModel:
             return None
         article_id, page = match.group(1), int(match.group(2) or 1)
         if article_id.startswith("WS") and int(article_id[10:12], 16) == EDITION_NO:
-            number = int(article_id[12:18], 16)
+            number = int(article_id[12:18], 16) - INDEX_OFFSET
             if number < len(self.editions()) and self.edition(number).path(page) == path:
                 return self.edition(number), page
             return None
@@ -390,7 +405,7 @@ class SiteModel:
             if article_id.startswith("WS"):
                 if int(article_id[10:12], 16) != section_no:
                     continue
-                index = int(article_id[12:18], 16)
+                index = int(article_id[12:18], 16) - INDEX_OFFSET
             else:
                 index = int(article_id[len("content_") :]) - 27_000_000 - section_no * 1_000_000
             try:
