@@ -46,6 +46,10 @@ class ArticleItem:
     """Which extractor filled the fields: 'site' (our page object) or 'fallback' (generic)."""
     aliases: list[str] = field(default_factory=list)
     """Other URLs that led to this page: a mirror-host link, the URL that redirected here."""
+    http_etag: str | None = None
+    """The page's ETag, kept for conditional re-checks."""
+    http_last_modified: str | None = None
+    """The page's Last-Modified, kept for conditional re-checks."""
 
 
 @dataclass
@@ -86,3 +90,24 @@ class ArticleAliasesItem:
     """The canonical URL of the article they lead to."""
     urls: list[str]
     """The other URLs."""
+
+
+@dataclass
+class ArticleSeenItem:
+    """An archived article re-checked and found unchanged (HTTP 304): only its last_seen_at moves."""
+
+    canonical_url: str
+
+
+@dataclass
+class CrawlStateItem:
+    """How far a section's walk has reached; written after the items of those pages."""
+
+    section_url: str
+    """The section's canonical URL."""
+    reached_page: int
+    """List pages 1..reached_page are walked and their items handed to the archive."""
+    complete: bool
+    """The walk has reached the section's last list page."""
+    last_page: int | None = None
+    """The number of list pages the pager announces."""

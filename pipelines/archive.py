@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, select, text, update
+from sqlalchemy import create_engine, event, func, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from crawler.items import ArticleAliasesItem, ArticleItem, DeadUrlItem, FailedUrlItem
+from crawler.items import (
+    ArticleAliasesItem,
+    ArticleItem,
+    ArticleSeenItem,
+    CrawlStateItem,
+    DeadUrlItem,
+    FailedUrlItem,
+)
 from pipelines.articles import ArticleWriter, DedupRules
 from pipelines.models import (
     Article,
+    ArticleUrl,
     CrawlRun,
+    CrawlState,
     DeadUrl,
     FailedUrl,
     ProbeFingerprint,
@@ -31,10 +40,22 @@ logger = logging.getLogger(__name__)
 logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 MIGRATIONS = "pipelines:migrations"
+# What store() takes, in the order it writes them.
+STORED_ITEMS = (ArticleItem, ArticleAliasesItem, ArticleSeenItem, DeadUrlItem, FailedUrlItem, CrawlStateItem)
 # Keys of the PostgreSQL advisory locks that make concurrent crawls take turns: writing a
 # batch, and upgrading the schema (N crawls starting at once upgrade it once).
 WRITE_LOCK_KEY = 0x0C0D_A1_1A
 SCHEMA_LOCK_KEY = 0x0C0D_A1_1B
+
+
+@dataclass(frozen=True)
+class KnownUrl:
+    """An archived URL: an article, an alias of one, or a dead URL; with what a re-check needs."""
+
+    kind: str
+    date_published: datetime | None = None
+    http_etag: str | None = None
+    http_last_modified: str | None = None
 
 
 @dataclass
@@ -158,15 +179,20 @@ class Archive:
 
     def store(
         self,
-        articles: Sequence[ArticleItem],
-        dead_urls: Sequence[DeadUrlItem] = (),
-        failed_urls: Sequence[FailedUrlItem] = (),
-        aliases: Sequence[ArticleAliasesItem] = (),
+        items: Iterable[Any],
         *,
         run_id: int | None = None,
         rules: DedupRules | None = None,
     ) -> StoreResult:
-        """Write a batch of articles, their other URLs, dead and failed URLs in one transaction."""
+        """Write a batch of crawl items — articles, their other URLs, re-checks, dead and
+        failed URLs, crawl state — in one transaction."""
+        batch: dict[type, list[Any]] = {kind: [] for kind in STORED_ITEMS}
+        for item in items:
+            batch[type(item)].append(item)
+        articles: list[ArticleItem] = batch[ArticleItem]
+        aliases: list[ArticleAliasesItem] = batch[ArticleAliasesItem]
+        dead_urls: list[DeadUrlItem] = batch[DeadUrlItem]
+        failed_urls: list[FailedUrlItem] = batch[FailedUrlItem]
         result = StoreResult()
         now = utcnow()
         with Session(self.engine) as session, session.begin():
@@ -187,6 +213,9 @@ class Archive:
                     if row is not None:
                         writer.record_aliases(row, found.urls, None)
             session.flush()
+            result.unchanged += self._seen(
+                session, [seen.canonical_url for seen in batch[ArticleSeenItem]], now
+            )
             for dead in dead_urls:
                 self._store_dead(session, dead, now)
                 result.dead += 1
@@ -198,7 +227,82 @@ class Archive:
             fetched = {item.canonical_url for item in articles} | {dead.canonical_url for dead in dead_urls}
             fetched |= {failed.url for failed in failed_urls if failed.resolved}
             result.resolved += self._resolve(session, fetched, now)
+            for state in batch[CrawlStateItem]:
+                self._store_state(session, state, now)
         return result
+
+    @staticmethod
+    def _seen(session: Session, urls: list[str], now: datetime) -> int:
+        """Articles re-checked and unchanged (HTTP 304): only last_seen_at moves."""
+        if not urls:
+            return 0
+        statement = (
+            update(Article)
+            .where(Article.canonical_url.in_(urls))
+            .values(last_seen_at=now, gone_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _store_state(session: Session, item: CrawlStateItem, now: datetime) -> None:
+        row = session.scalars(
+            select(CrawlState).where(CrawlState.section_url == item.section_url)
+        ).one_or_none()
+        if row is None:
+            row = CrawlState(section_url=item.section_url, backfill_complete=False, reached_page=0)
+            session.add(row)
+        # A completed backfill stays completed; a later walk only refreshes what it saw.
+        if item.complete and not row.backfill_complete:
+            row.backfill_finished_at = now
+        row.backfill_complete = row.backfill_complete or item.complete
+        row.reached_page = (
+            max(row.reached_page, item.reached_page) if not item.complete else item.reached_page
+        )
+        row.last_page = item.last_page or row.last_page
+        row.updated_at = now
+
+    def crawl_state(self, section_url: str) -> CrawlState | None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return session.scalars(
+                select(CrawlState).where(CrawlState.section_url == section_url)
+            ).one_or_none()
+
+    def known(self, urls: Iterable[str]) -> dict[str, KnownUrl]:
+        """What the archive already holds under these canonical URLs."""
+        wanted = list(dict.fromkeys(urls))
+        found: dict[str, KnownUrl] = {}
+        if not wanted:
+            return found
+        with Session(self.engine) as session:
+            for url, published, etag, modified in session.execute(
+                select(
+                    Article.canonical_url,
+                    Article.date_published,
+                    Article.http_etag,
+                    Article.http_last_modified,
+                ).where(Article.canonical_url.in_(wanted))
+            ):
+                found[url] = KnownUrl("article", published, etag, modified)
+            for url, published in session.execute(
+                select(ArticleUrl.url, Article.date_published)
+                .join(Article, Article.id == ArticleUrl.article_id)
+                .where(ArticleUrl.url.in_(wanted))
+            ):
+                found.setdefault(url, KnownUrl("alias", published))
+            for (url,) in session.execute(
+                select(DeadUrl.canonical_url).where(DeadUrl.canonical_url.in_(wanted))
+            ):
+                found.setdefault(url, KnownUrl("dead"))
+        return found
+
+    def last_new_article_at(self, section: str | None = None) -> datetime | None:
+        """When the archive last gained an article (of a section, given its breadcrumb name)."""
+        with Session(self.engine) as session:
+            statement = select(func.max(Article.first_seen_at))
+            if section:
+                statement = statement.where(Article.section == section)
+            return session.scalar(statement)
 
     @staticmethod
     def _mark_gone(session: Session, url: str, now: datetime) -> int:

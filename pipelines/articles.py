@@ -179,6 +179,8 @@ class ArticleWriter:
     def _refresh(self, row: Article, item: ArticleItem, digest: str) -> str:
         row.last_seen_at = self.now
         row.gone_at = None
+        row.http_etag = item.http_etag
+        row.http_last_modified = item.http_last_modified
         if row.content_hash == digest:
             if item.date_modified is not None:
                 row.date_modified = item.date_modified
@@ -219,3 +221,5 @@ def _fill(row: Article, item: ArticleItem, digest: str) -> None:
     row.images = [dict(image) for image in item.images]
     row.content_hash = digest
     row.body_simhash = None
+    row.http_etag = item.http_etag
+    row.http_last_modified = item.http_last_modified

@@ -81,6 +81,10 @@ class Article(Base):
     """The headline reduced to its words: where a near-identical story is looked for."""
     body_simhash: Mapped[int | None] = mapped_column(BigInteger)
     """SimHash of the body's shingles (signed 64-bit), computed when a same-headline story needs it."""
+    http_etag: Mapped[str | None] = mapped_column(Text)
+    """The ETag the site sent with the article's page, for conditional re-checks."""
+    http_last_modified: Mapped[str | None] = mapped_column(Text)
+    """The Last-Modified the site sent with the article's page, for conditional re-checks."""
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     gone_at: Mapped[datetime | None]
@@ -162,3 +166,21 @@ class ProbeFingerprint(Base):
     final_url: Mapped[str] = mapped_column(Text)
     shingles: Mapped[list[int]] = mapped_column(JSONDocument)
     fetched_at: Mapped[datetime]
+
+
+class CrawlState(Base):
+    """How far a section's backfill has reached, so an interrupted one is continued, not mistaken."""
+
+    __tablename__ = "crawl_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    section_url: Mapped[str] = mapped_column(Text, unique=True)
+    """The section's canonical URL, e.g. https://www.chinadaily.com.cn/world/asia_pacific."""
+    backfill_complete: Mapped[bool]
+    """Every list page down to the last has been walked and its articles stored."""
+    reached_page: Mapped[int]
+    """List pages 1..reached_page were walked and all their items stored."""
+    last_page: Mapped[int | None]
+    """The number of list pages the pager announced last time."""
+    backfill_finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

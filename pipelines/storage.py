@@ -1,4 +1,4 @@
-"""Item pipeline that writes articles and dead URLs to the archive in batches, off the reactor thread."""
+"""Item pipeline that writes crawl items to the archive in batches, off the reactor thread."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.items import ArticleAliasesItem, ArticleItem, DeadUrlItem, FailedUrlItem
-from pipelines.archive import Archive, StoreResult
+from crawler.items import ArticleItem
+from pipelines.archive import STORED_ITEMS, Archive, StoreResult
 from pipelines.articles import DedupRules
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,11 @@ def jsonable_stats(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 class StoragePipeline:
-    """Buffers items and writes each batch in one transaction in a worker thread."""
+    """Buffers items in arrival order and writes each batch in one transaction in a worker thread.
+
+    Items reach the buffer in the order the spider yields them, so a crawl-state item is
+    never written before the articles it vouches for.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -43,10 +47,7 @@ class StoragePipeline:
         )
         self.archive: Archive | None = None
         self.run_id: int | None = None
-        self.articles: list[ArticleItem] = []
-        self.dead_urls: list[DeadUrlItem] = []
-        self.failed_urls: list[FailedUrlItem] = []
-        self.aliases: list[ArticleAliasesItem] = []
+        self.buffer: list[Any] = []
         self._lock = asyncio.Lock()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -62,45 +63,26 @@ class StoragePipeline:
         logger.info("Archiving to %s (crawl run %d)", self.archive.engine.url.render_as_string(), self.run_id)
 
     async def process_item(self, item: Any) -> Any:
-        if isinstance(item, ArticleItem):
-            self.articles.append(item)
-        elif isinstance(item, DeadUrlItem):
-            self.dead_urls.append(item)
-        elif isinstance(item, FailedUrlItem):
-            self.failed_urls.append(item)
-        elif isinstance(item, ArticleAliasesItem):
-            self.aliases.append(item)
-        else:
+        if not isinstance(item, STORED_ITEMS):
             return item
+        self.buffer.append(item)
         self.crawler.stats.inc_value("archive/items_received")
-        if self._buffered() >= self.batch_size:
+        if len(self.buffer) >= self.batch_size:
             await self.flush()
         return item
 
-    def _buffered(self) -> int:
-        return len(self.articles) + len(self.dead_urls) + len(self.failed_urls) + len(self.aliases)
-
     async def flush(self) -> None:
         async with self._lock:
-            if not self._buffered():
+            if not self.buffer:
                 return
-            articles, self.articles = self.articles, []
-            dead_urls, self.dead_urls = self.dead_urls, []
-            failed_urls, self.failed_urls = self.failed_urls, []
-            aliases, self.aliases = self.aliases, []
+            batch, self.buffer = self.buffer, []
             assert self.archive is not None
-            result = await asyncio.to_thread(
-                self.archive.store,
-                articles,
-                dead_urls,
-                failed_urls,
-                aliases,
-                run_id=self.run_id,
-                rules=self.rules,
-            )
-            written = len(articles) + len(dead_urls) + len(failed_urls) + len(aliases)
-            self.crawler.stats.inc_value("archive/items_written", written)
+            result = await asyncio.to_thread(self.archive.store, batch, run_id=self.run_id, rules=self.rules)
+            self.crawler.stats.inc_value("archive/items_written", len(batch))
             self._count(result)
+            logger.debug(
+                "Wrote %d items (%d articles)", len(batch), sum(isinstance(i, ArticleItem) for i in batch)
+            )
 
     def _count(self, result: StoreResult) -> None:
         stats = self.crawler.stats

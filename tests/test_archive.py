@@ -171,7 +171,7 @@ def test_edits_are_queryable_with_what_changed(archive):
 def test_a_mirror_url_is_an_alias_of_the_article(archive):
     mirror = URL.replace("https://www.", "https://global.")
     archive.store([make_item(aliases=[mirror])])
-    archive.store([], aliases=[ArticleAliasesItem(URL, [URL.replace("https://www.", "https://usa.")])])
+    archive.store([ArticleAliasesItem(URL, [URL.replace("https://www.", "https://usa.")])])
     (article,) = rows(archive, Article)
     aliases = rows(archive, ArticleUrl)
     assert [alias.url for alias in aliases] == [mirror, URL.replace("https://www.", "https://usa.")]
@@ -275,8 +275,8 @@ def test_dead_urls_are_recorded_once_and_mark_an_archived_article_gone(archive):
     dead = DeadUrlItem(
         url="http://x/a.html", canonical_url=URL, kind="soft404", reason="not-found template", status=200
     )
-    first = archive.store([], [dead])
-    second = archive.store([], [dead])
+    first = archive.store([dead])
+    second = archive.store([dead])
     assert (first.gone, second.gone) == (1, 0)
     assert count(archive, DeadUrl) == 1
     (row,) = rows(archive, Article)

@@ -346,7 +346,10 @@ class SiteModel:
 
     def articles(self, section: str) -> list[ArticleData]:
         """Every article of a section, newest first."""
-        return [self.article(section, i) for i in range(-self.added.get(section, 0), self.sections.get(section, 0))]
+        return [
+            self.article(section, i)
+            for i in range(-self.added.get(section, 0), self.sections.get(section, 0))
+        ]
 
     def page_count(self, section: str) -> int:
         return max(1, -(-self.total(section) // PER_PAGE))
@@ -356,7 +359,8 @@ class SiteModel:
         first = -self.added.get(section, 0)
         start = first + (page - 1) * PER_PAGE
         entries: list[ArticleData | DeadLink] = [
-            self.article(section, i) for i in range(start, min(start + PER_PAGE, self.sections.get(section, 0)))
+            self.article(section, i)
+            for i in range(start, min(start + PER_PAGE, self.sections.get(section, 0)))
         ]
         if not entries:
             return entries

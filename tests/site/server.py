@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -20,10 +23,13 @@ ROBOTS_TXT = "User-agent: *\nDisallow: /search\nAllow: /\n"
 class LocalSite:
     """Answers requests for paths of a SiteModel; counts what was asked for."""
 
-    def __init__(self, model: SiteModel, article_delay: float = 0.0) -> None:
+    def __init__(self, model: SiteModel, article_delay: float = 0.0, conditional: bool = True) -> None:
         self.model = model
         self.article_delay = article_delay
         """Seconds each article page takes to answer: a slow site, for stopping a crawl half-way."""
+        self.conditional = conditional
+        """Whether article pages carry ETag and Last-Modified and answer 304 when unchanged."""
+        self.not_modified: Counter[str] = Counter()
         self.requests: Counter[str] = Counter()
         self._failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self._lock = threading.Lock()
@@ -39,7 +45,9 @@ class LocalSite:
         count = min(3, self.model.sections.get(section, 0))
         return [self.model.article(section, i) for i in range(count)]
 
-    def respond(self, path: str) -> tuple[int, dict[str, str], bytes]:
+    def respond(
+        self, path: str, request_headers: Mapping[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         html_type = {"Content-Type": "text/html; charset=utf-8"}
         with self._lock:
             self.requests[path] += 1
@@ -60,10 +68,10 @@ class LocalSite:
                 entries = (
                     self.model.list_entries(section, page) if page <= self.model.page_count(section) else []
                 )
-                body = templates.list_page(
+                listing = templates.list_page(
                     section, page, entries, self.model.page_count(section), self._picks(section)
                 )
-                return 200, html_type, body.encode()
+                return 200, html_type, listing.encode()
         found = self.model.find(path)
         if found:
             article, page = found
@@ -71,12 +79,35 @@ class LocalSite:
                 time.sleep(self.article_delay)
             if (article.section, article.index) in self.model.gone:
                 return self._missing(path)
-            body = templates.article_page(article, page, self._picks(article.section))
-            return 200, html_type, body.encode()
+            body = templates.article_page(article, page, self._picks(article.section)).encode()
+            if not self.conditional:
+                return 200, html_type, body
+            validators = {
+                "ETag": '"' + hashlib.sha1(body).hexdigest()[:20] + '"',
+                "Last-Modified": format_datetime(article.updated.astimezone(UTC), usegmt=True),
+            }
+            if self._not_modified(request_headers or {}, validators, article.updated):
+                with self._lock:
+                    self.not_modified[path] += 1
+                return 304, validators, b""
+            return 200, {**html_type, **validators}, body
         link = self.model.dead_link(path)
         if link:
             return self._dead(link.kind, path)
         return self._missing(path)
+
+    @staticmethod
+    def _not_modified(headers: Mapping[str, str], validators: dict[str, str], updated: datetime) -> bool:
+        """RFC 9110: If-None-Match decides when sent; else If-Modified-Since."""
+        if "If-None-Match" in headers:
+            return validators["ETag"] in [tag.strip() for tag in headers["If-None-Match"].split(",")]
+        since = headers.get("If-Modified-Since")
+        if since:
+            try:
+                return updated.replace(second=0) <= parsedate_to_datetime(since)
+            except (TypeError, ValueError):
+                return False
+        return False
 
     def _missing(self, path: str) -> tuple[int, dict[str, str], bytes]:
         """What the site answers for a page it does not have: new-style article URLs get a
@@ -111,7 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
     site: LocalSite
 
     def do_GET(self) -> None:
-        status, headers, body = self.site.respond(urlsplit(self.path).path)
+        status, headers, body = self.site.respond(urlsplit(self.path).path, dict(self.headers.items()))
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -134,9 +165,11 @@ def make_server(site: LocalSite, port: int = 0, host: str = "127.0.0.1") -> Thre
 
 
 @contextmanager
-def serve(model: SiteModel | None = None, article_delay: float = 0.0) -> Iterator[tuple[str, LocalSite]]:
+def serve(
+    model: SiteModel | None = None, article_delay: float = 0.0, conditional: bool = True
+) -> Iterator[tuple[str, LocalSite]]:
     """Serve a site on a free port of 127.0.0.1 while the block runs: (base URL, site)."""
-    site = LocalSite(model or SiteModel(), article_delay)
+    site = LocalSite(model or SiteModel(), article_delay, conditional)
     server = make_server(site)
     thread = threading.Thread(target=server.serve_forever, name="local-site", daemon=True)
     thread.start()
