@@ -15,6 +15,13 @@ NEWSPIDER_MODULE = "crawler.spiders"
 CHINADAILY_BASE_URL = os.environ.get("CHINADAILY_BASE_URL", "https://www.chinadaily.com.cn")
 """Origin to crawl; links to www.chinadaily.com.cn and its mirrors are mapped onto it."""
 
+CHINADAILY_STOP_AFTER_KNOWN = int(os.environ.get("CHINADAILY_STOP_AFTER_KNOWN", "20"))
+"""Once a section is backfilled, the walk stops after this many archived list items in a row."""
+CHINADAILY_RECHECK_DAYS = float(os.environ.get("CHINADAILY_RECHECK_DAYS", "3"))
+"""Articles published less than this many days ago are fetched again (conditionally) for edits."""
+CHINADAILY_PROGRESS_INTERVAL = float(os.environ.get("CHINADAILY_PROGRESS_INTERVAL", "60"))
+"""Seconds between progress lines in the log."""
+
 # --- The archive ----------------------------------------------------------------------------
 ARCHIVE_ENABLED = os.environ.get("ARCHIVE_ENABLED", "1") not in ("0", "false", "False", "")
 """Write items to the archive database (off only for measuring a crawl without storage)."""

@@ -75,11 +75,12 @@ class StoreResult:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    # First, so that even switching the journal waits for another writer instead of failing.
+    cursor.execute("PRAGMA busy_timeout=30000")
     # WAL lets readers (the query tools, Datasette) work while a crawl writes.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 

@@ -54,7 +54,9 @@ def crawled(tmp_path_factory):
         model.gone.add((SECTION, 4))
         failed_link = next(link for link in model.dead_links if link.kind == "failed")
         site.model.dead_links.remove(failed_link)
-        second = run_crawl("asia_pacific", base_url, database_url, settings={"RETRY_TIMES": "1"})
+        second = run_crawl(
+            "asia_pacific", base_url, database_url, "-a", "full=1", settings={"RETRY_TIMES": "1"}
+        )
         second_requests = {path: n - first_requests.get(path, 0) for path, n in site.requests.items()}
     return TwoCrawls(model, database_url, first, first_dead, second, second_requests, failed_link)
 

@@ -1,4 +1,4 @@
-"""The section spider: walks a section's list pages newest first and fetches every listed article."""
+"""The section spider: walks a section's list pages newest first and fetches what the archive lacks."""
 
 from __future__ import annotations
 
@@ -9,26 +9,31 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.items import ArticleItem, FailedUrlItem
-from crawler.judging import ARTICLE, ERROR_STATUSES, FAILED, LIST, Judgement, PageJudge
+from crawler.items import ArticleItem, ArticleSeenItem, CrawlStateItem, DeadUrlItem, FailedUrlItem
+from crawler.judging import ARTICLE, ERROR_STATUSES, FAILED, LIST, LIST_END, Judgement, PageJudge
 from crawler.pages.article_page import ArticlePage, append_page
 from crawler.probes import SHAPES, Fingerprint, ProbeSet, probe_url
 from crawler.siteurls import (
     SITE_ORIGIN,
     canonical_url,
     is_article_url,
+    list_page_number,
     normalize_origin,
     site_article_id,
     to_origin,
 )
-from pipelines.archive import Archive
+from pipelines.archive import Archive, KnownUrl
 
 logger = logging.getLogger(__name__)
+
+# Article requests also take 304 Not Modified, the answer to a conditional re-check.
+ARTICLE_STATUSES = [304, *ERROR_STATUSES]
 
 
 def _failure_reason(failure: Failure) -> tuple[str, str]:
@@ -47,7 +52,14 @@ class SectionSpider(Spider):
     """Crawls one section: `scrapy crawl section -a path=/business/tech`.
 
     Arguments: path (the section's path; set by the named spiders), max_pages (list pages
-    to walk, default all), since (YYYY-MM-DD: stop at list items older than that day, UTC).
+    to walk, default all), since (YYYY-MM-DD: stop at list items older than that day, UTC),
+    full=1 (walk every list page and fetch every listed article again, whatever the archive
+    holds; archived ones with conditional requests).
+
+    The walk is incremental: once a section has been backfilled completely, it stops after
+    CHINADAILY_STOP_AFTER_KNOWN list items in a row that are archived and not due for a
+    re-check. Until then, it walks every page, skipping over the pages an interrupted backfill
+    has already done, and records how far it has reached.
     """
 
     name = "section"
@@ -60,6 +72,7 @@ class SectionSpider(Spider):
         path: str | None = None,
         max_pages: str | int | None = None,
         since: str | None = None,
+        full: str | bool | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -73,10 +86,27 @@ class SectionSpider(Spider):
         self.since = (
             datetime.combine(date.fromisoformat(since), datetime.min.time(), tzinfo=UTC) if since else None
         )
+        self.full = str(full).lower() in ("1", "true", "yes") if full is not None else False
         self.origin = ""
         self.judge: PageJudge
         self.archive: Archive | None = None
         self.retrying: set[str] = set()
+        self.mode = "backfill"
+        self.resume_page = 0
+        """The page an interrupted backfill continues from (0: none)."""
+        self.requested: set[str] = set()
+        """Canonical URLs of the articles requested in this run."""
+        self.pending: dict[int, int] = {}
+        """Article fetches not yet finished, per list page."""
+        self.done_through = 0
+        """List pages 1..done_through are walked and all their articles handed on."""
+        self.last_page: int | None = None
+        """The section's last list page, once the walk has reached it."""
+        self.pager_last_page: int | None = None
+        self.known_in_a_row = 0
+        """Archived, not-due list items in a row so far: the incremental stop rule counts them."""
+        self.stop_after_known = 20
+        self.recheck_age = timedelta(days=3)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SectionSpider:
@@ -88,6 +118,9 @@ class SectionSpider(Spider):
             settings.getint("SOFT404_MIN_BODY_CHARS"),
             redirect_target_min=settings.getint("SOFT404_REDIRECT_TARGET_MIN"),
         )
+        spider.stop_after_known = settings.getint("CHINADAILY_STOP_AFTER_KNOWN")
+        spider.recheck_age = timedelta(days=settings.getfloat("CHINADAILY_RECHECK_DAYS"))
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
 
     @property
@@ -98,12 +131,19 @@ class SectionSpider(Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(key, count)
 
+    def _set_max(self, key: str, value: int) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.max_value(key, value)
+
+    # --- Start: archive, calibration, failed URLs first, the walk's mode --------------------
+
     async def start(self) -> AsyncIterator[Request]:
         settings = self.crawler.settings
         if settings.getbool("ARCHIVE_ENABLED"):
             self.archive = await asyncio.to_thread(Archive.acquire, settings.get("ARCHIVE_DATABASE_URL"))
         if settings.getbool("SOFT404_PROBES_ENABLED"):
             self.judge.probes = await self._calibrate()
+        await self._choose_mode()
         retry_urls = await asyncio.to_thread(self.archive.unresolved_failed_urls) if self.archive else []
         self.retrying = set(retry_urls)
         if retry_urls:
@@ -112,10 +152,29 @@ class SectionSpider(Spider):
             url = self.origin + urlsplit(canonical).path
             self._count("retry_failed/requests")
             if is_article_url(url):
-                yield self._article_request(url, listed_at=None, referrer=None)
+                self.requested.add(canonical)
+                yield self._article_request(url, listed_at=None, referrer=None, list_page=None)
             else:
-                yield self._list_request(url)
+                yield self._list_request(url, retry=True)
         yield self._list_request(self.section_url)
+
+    async def _choose_mode(self) -> None:
+        state = (
+            await asyncio.to_thread(self.archive.crawl_state, canonical_url(self.section_url))
+            if self.archive
+            else None
+        )
+        if self.full or self.archive is None:
+            self.mode = "full"
+        elif state is not None and state.backfill_complete:
+            self.mode = "incremental"
+        else:
+            self.mode = "backfill"
+            self.resume_page = state.reached_page if state is not None else 0
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("walk/mode", self.mode)
+        detail = f", continuing after list page {self.resume_page}" if self.resume_page else ""
+        logger.info("Walking %s in %s mode%s", self.section_url, self.mode, detail)
 
     def closed(self, reason: str) -> None:
         if self.archive is not None:
@@ -160,24 +219,291 @@ class SectionSpider(Spider):
             await asyncio.to_thread(self.archive.save_probe_fingerprints, rows)
         return ProbeSet(fingerprints, settings.getfloat("SOFT404_PROBE_SIMILARITY"))
 
-    def _list_request(self, url: str) -> Request:
+    # --- Requests --------------------------------------------------------------------------
+
+    def _list_request(self, url: str, retry: bool = False) -> Request:
         return Request(
             url,
             callback=self.parse_list,
             errback=self.fetch_failed,
-            meta={"handle_httpstatus_list": ERROR_STATUSES},
+            meta={"handle_httpstatus_list": ERROR_STATUSES, "walk": not retry},
         )
 
     def _article_request(
-        self, url: str, listed_at: datetime | None, referrer: str | None, link: str | None = None
+        self,
+        url: str,
+        listed_at: datetime | None,
+        referrer: str | None,
+        list_page: int | None,
+        link: str | None = None,
+        known: KnownUrl | None = None,
     ) -> Request:
+        headers = {}
+        if known is not None and known.http_etag:
+            headers["If-None-Match"] = known.http_etag
+        if known is not None and known.http_last_modified:
+            headers["If-Modified-Since"] = known.http_last_modified
         return Request(
             url,
+            headers=headers,
             callback=self.parse_article,
             errback=self.fetch_failed,
             cb_kwargs={"listed_at": listed_at, "referrer": referrer, "link": link},
-            meta={"handle_httpstatus_list": ERROR_STATUSES},
+            # Finished articles outrank the next list page: the walk stays close behind
+            # the fetching, and the reached page it records stays close to the truth.
+            priority=1,
+            meta={"handle_httpstatus_list": ARTICLE_STATUSES, "list_page": list_page},
         )
+
+    # --- The walk's bookkeeping --------------------------------------------------------------
+
+    def _chain_done(self, request: Request | None) -> Iterator[Any]:
+        """One article fetch (with its extra pages) has ended; maybe its list page is done."""
+        page = request.meta.get("list_page") if request is not None else None
+        if page is not None and self.pending.get(page, 0) > 0:
+            self.pending[page] -= 1
+        yield from self._advance()
+
+    def request_dropped(self, request: Request) -> None:
+        page = request.meta.get("list_page")
+        if page is not None and self.pending.get(page, 0) > 0:
+            self.pending[page] -= 1
+
+    def _advance(self) -> Iterator[CrawlStateItem]:
+        """Move the reached page past every list page whose articles are all handed on."""
+        moved = False
+        while self.pending.get(self.done_through + 1) == 0:
+            self.done_through += 1
+            moved = True
+        if moved and self.mode != "incremental":
+            complete = self.last_page is not None and self.done_through >= self.last_page
+            yield CrawlStateItem(
+                section_url=canonical_url(self.section_url),
+                reached_page=self.done_through,
+                complete=complete,
+                last_page=self.pager_last_page,
+            )
+            if complete:
+                logger.info(
+                    "The backfill of %s is complete (%d list pages)", self.section_url, self.done_through
+                )
+
+    def _walk_ends(self, last_page: int | None) -> Iterator[Any]:
+        """The walk has found the section's end (or stopped): what is done is recorded."""
+        if last_page is not None:
+            self.last_page = last_page
+        yield from self._advance()
+
+    # --- Callbacks -----------------------------------------------------------------------------
+
+    async def parse_list(self, response: Response) -> AsyncIterator[Any]:
+        judgement = self.judge.judge_list(response)
+        for item in self._record(judgement):
+            yield item
+        number = list_page_number(judgement.url)
+        walking = response.meta.get("walk", True)
+        page = judgement.list_page
+        if judgement.verdict != LIST or page is None:
+            logger.info("The walk ends at %s (%s: %s)", response.url, judgement.verdict, judgement.reason)
+            if walking and judgement.verdict == LIST_END:
+                for item in self._walk_ends(max(number - 1, 0)):
+                    yield item
+            return
+        self._count("list/pages")
+        self._set_max("list/current_page", number)
+        if page.last_page_number():
+            self.pager_last_page = max(self.pager_last_page or 0, page.last_page_number() or 0)
+            self._set_max("list/last_page", self.pager_last_page)
+        entries = page.entries()
+        self._count("list/items", len(entries))
+        candidates = []
+        for entry in entries:
+            url = to_origin(entry.url, response.url, self.origin)
+            if url is None:
+                self._count("list/offsite_links")
+            elif not is_article_url(url):
+                self._count("list/non_article_links")
+                logger.debug("Not an article URL, skipped: %s", url)
+            else:
+                candidates.append((entry, url, canonical_url(url)))
+        known = (
+            await asyncio.to_thread(self.archive.known, [c for _, _, c in candidates]) if self.archive else {}
+        )
+        requests, stop, older_seen = self._choose_items(
+            candidates, known, response.url, number if walking else None
+        )
+        if walking:
+            self.pending[number] = len(requests)
+        for request in requests:
+            yield request
+        for item in self._walk_step(response, page.next_page_url(), number, walking, stop, older_seen):
+            yield item
+
+    def _choose_items(
+        self,
+        candidates: list[tuple[Any, str, str]],
+        known: dict[str, KnownUrl],
+        referrer: str,
+        list_page: int | None,
+    ) -> tuple[list[Request], bool, bool]:
+        """The list items to fetch: new ones, and archived ones due for a re-check.
+
+        Returns the requests, whether the stop rule ended the walk, and whether items older
+        than `since` were reached.
+        """
+        requests: list[Request] = []
+        now = datetime.now(UTC)
+        for entry, url, canonical in candidates:
+            if self.since and entry.published and entry.published < self.since:
+                return requests, False, True
+            if canonical in self.requested:
+                self._count("list/repeated_items")
+                continue
+            info = known.get(canonical)
+            # A full walk re-checks everything; otherwise only young articles are due.
+            due = info is not None and (
+                self.mode == "full"
+                or (
+                    info.kind == "article"
+                    and info.date_published is not None
+                    and now - info.date_published < self.recheck_age
+                )
+            )
+            if info is not None and not due:
+                self._count("list/known_items")
+                self.known_in_a_row += 1
+                if self.mode == "incremental" and self.known_in_a_row >= self.stop_after_known:
+                    return requests, True, False
+                continue
+            self.known_in_a_row = 0
+            self._count("recheck/requests" if due else "list/new_items")
+            self.requested.add(canonical)
+            requests.append(
+                self._article_request(
+                    url, entry.published, referrer, list_page, entry.url, info if due else None
+                )
+            )
+        return requests, False, False
+
+    def _walk_step(
+        self,
+        response: Response,
+        next_url: str | None,
+        number: int,
+        walking: bool,
+        stop: bool,
+        older_seen: bool,
+    ) -> Iterator[Any]:
+        """After a list page: follow the pager, skip what a backfill has done, or stop."""
+        if not walking:
+            return
+        if stop:
+            logger.info(
+                "%d archived items in a row by list page %d: the archive is up to date",
+                self.known_in_a_row,
+                number,
+            )
+            yield from self._advance()
+            return
+        if older_seen:
+            logger.info("List page %s reaches items older than %s: the walk ends", response.url, self.since)
+            yield from self._advance()
+            return
+        if next_url is None:
+            yield from self._walk_ends(number)
+            return
+        if self.max_pages is not None and number >= self.max_pages:
+            yield from self._advance()
+            return
+        target = number + 1
+        # An interrupted backfill walked and stored pages up to resume_page: once the head
+        # of the list is known, carry on from there. New items only push old ones to later
+        # pages, so nothing unseen stands before it; one page of overlap covers deletions.
+        if (
+            self.mode == "backfill"
+            and self.resume_page
+            and self.known_in_a_row >= self.stop_after_known
+            and self.resume_page - 1 > target
+        ):
+            for skipped in range(target, self.resume_page - 1):
+                self.pending[skipped] = 0
+            target = self.resume_page - 1
+            logger.info("Continuing the interrupted backfill at list page %d", target)
+            self.resume_page = 0
+            next_url = f"{self.section_url}/page_{target}.html"
+        mapped = to_origin(next_url, response.url, self.origin)
+        if mapped:
+            yield self._list_request(mapped)
+        yield from self._advance()
+
+    def parse_article(
+        self,
+        response: Response,
+        listed_at: datetime | None = None,
+        referrer: str | None = None,
+        link: str | None = None,
+    ) -> Iterator[Any]:
+        if response.status == 304:
+            self._count("recheck/not_modified")
+            yield ArticleSeenItem(canonical_url(response.url))
+            yield from self._chain_done(response.request)
+            return
+        judgement = self.judge.judge_article(response, referrer)
+        yield from self._record(judgement)
+        item, page = judgement.article, judgement.article_page
+        if item is None or page is None:
+            yield from self._chain_done(response.request)
+            return
+        item.aliases = other_urls(item.canonical_url, link, response.meta.get("redirect_urls", []))
+        item.http_etag = _header(response, "ETag")
+        item.http_last_modified = _header(response, "Last-Modified")
+        # A list's time belongs to the article it links; one reached by redirect from
+        # another id keeps the time of its own id.
+        if listed_at is not None and site_article_id(response.url) == site_article_id(judgement.url):
+            item.date_published = listed_at
+        yield from self._next_page_or_item(page, item, response.request)
+
+    def parse_extra_page(self, response: Response, item: ArticleItem) -> Iterator[Any]:
+        if response.status >= 500:
+            yield from self._article_failed(item, f"extra page {response.url}: HTTP {response.status}")
+            yield from self._chain_done(response.request)
+            return
+        if response.status >= 300 or not isinstance(response, TextResponse):
+            # The pager links a page the site does not have: keep the pages that exist.
+            self._count("article/missing_pages")
+            logger.warning(
+                "Extra page %s of %s answered %d; stored without it", response.url, item.url, response.status
+            )
+            self._count("article/extracted")
+            yield item
+            yield from self._chain_done(response.request)
+            return
+        page = ArticlePage(response)
+        append_page(item, page)
+        self._count("article/extra_pages")
+        yield from self._next_page_or_item(page, item, response.request)
+
+    def _next_page_or_item(
+        self, page: ArticlePage, item: ArticleItem, request: Request | None
+    ) -> Iterator[Any]:
+        next_url = page.next_page_url()
+        mapped = to_origin(next_url, page.url, self.origin) if next_url else None
+        if mapped:
+            yield Request(
+                mapped,
+                callback=self.parse_extra_page,
+                errback=self.extra_page_failed,
+                cb_kwargs={"item": item},
+                priority=2,
+                meta={
+                    "handle_httpstatus_list": ERROR_STATUSES,
+                    "list_page": request.meta.get("list_page") if request is not None else None,
+                },
+            )
+            return
+        self._count("article/extracted")
+        yield item
+        yield from self._chain_done(request)
 
     def _record(self, judgement: Judgement) -> Iterator[Any]:
         """Count a verdict, say it in the log, and yield what the archive keeps of it."""
@@ -201,92 +527,6 @@ class SectionSpider(Spider):
             self.retrying.discard(canonical)
             yield FailedUrlItem(url=canonical, reason="", resolved=True)
 
-    def parse_list(self, response: Response) -> Iterator[Any]:
-        judgement = self.judge.judge_list(response)
-        yield from self._record(judgement)
-        page = judgement.list_page
-        if judgement.verdict != LIST or page is None:
-            logger.info("The walk ends at %s (%s: %s)", response.url, judgement.verdict, judgement.reason)
-            return
-        entries = page.entries()
-        self._count("list/pages")
-        self._count("list/items", len(entries))
-        older_seen = False
-        for entry in entries:
-            url = to_origin(entry.url, response.url, self.origin)
-            if url is None:
-                self._count("list/offsite_links")
-                continue
-            if not is_article_url(url):
-                self._count("list/non_article_links")
-                logger.debug("Not an article URL, skipped: %s", url)
-                continue
-            if self.since and entry.published and entry.published < self.since:
-                older_seen = True
-                continue
-            yield self._article_request(url, entry.published, response.url, link=entry.url)
-        if older_seen:
-            logger.info("List page %s reaches items older than %s: the walk ends", response.url, self.since)
-            return
-        if self.max_pages is not None and page.page_number >= self.max_pages:
-            return
-        next_url = page.next_page_url()
-        mapped = to_origin(next_url, response.url, self.origin) if next_url else None
-        if mapped:
-            yield self._list_request(mapped)
-
-    def parse_article(
-        self,
-        response: Response,
-        listed_at: datetime | None = None,
-        referrer: str | None = None,
-        link: str | None = None,
-    ) -> Iterator[Any]:
-        judgement = self.judge.judge_article(response, referrer)
-        yield from self._record(judgement)
-        item, page = judgement.article, judgement.article_page
-        if item is None or page is None:
-            return
-        item.aliases = other_urls(item.canonical_url, link, response.meta.get("redirect_urls", []))
-        # A list's time belongs to the article it links; one reached by redirect from
-        # another id keeps the time of its own id.
-        if listed_at is not None and site_article_id(response.url) == site_article_id(judgement.url):
-            item.date_published = listed_at
-        yield from self._next_page_or_item(page, item)
-
-    def parse_extra_page(self, response: Response, item: ArticleItem) -> Iterator[Any]:
-        if response.status >= 500:
-            yield from self._article_failed(item, f"extra page {response.url}: HTTP {response.status}")
-            return
-        if response.status >= 300 or not isinstance(response, TextResponse):
-            # The pager links a page the site does not have: keep the pages that exist.
-            self._count("article/missing_pages")
-            logger.warning(
-                "Extra page %s of %s answered %d; stored without it", response.url, item.url, response.status
-            )
-            self._count("article/extracted")
-            yield item
-            return
-        page = ArticlePage(response)
-        append_page(item, page)
-        self._count("article/extra_pages")
-        yield from self._next_page_or_item(page, item)
-
-    def _next_page_or_item(self, page: ArticlePage, item: ArticleItem) -> Iterator[Any]:
-        next_url = page.next_page_url()
-        mapped = to_origin(next_url, page.url, self.origin) if next_url else None
-        if mapped:
-            yield Request(
-                mapped,
-                callback=self.parse_extra_page,
-                errback=self.extra_page_failed,
-                cb_kwargs={"item": item},
-                meta={"handle_httpstatus_list": ERROR_STATUSES},
-            )
-            return
-        self._count("article/extracted")
-        yield item
-
     def _article_failed(self, item: ArticleItem, reason: str) -> Iterator[Any]:
         self._count("article/incomplete")
         logger.warning("%s; %s is not stored incomplete and is tried again next run", reason, item.url)
@@ -294,12 +534,33 @@ class SectionSpider(Spider):
 
     def extra_page_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
+        error, message = _failure_reason(failure)
         yield from self._article_failed(
-            request.cb_kwargs["item"], f"extra page {request.url}: {_failure_reason(failure)}"
+            request.cb_kwargs["item"], f"extra page {request.url}: {error}: {message}"
         )
+        yield from self._chain_done(request)
 
     def fetch_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
         referrer = request.cb_kwargs.get("referrer")
-        error, message = _failure_reason(failure)
-        yield from self._record(self.judge.judge_failure(request.url, error, message, referrer))
+        if isinstance(failure.value, IgnoreRequest) and "robots.txt" in failure.getErrorMessage():
+            self._count("soft404/http_error/forbidden_by_robots_txt")
+            yield DeadUrlItem(
+                url=request.url,
+                canonical_url=canonical_url(request.url),
+                kind="http_error",
+                reason="forbidden by robots.txt",
+                referrer=referrer,
+            )
+        else:
+            error, message = _failure_reason(failure)
+            yield from self._record(self.judge.judge_failure(request.url, error, message, referrer))
+        if request.callback == self.parse_list:
+            logger.warning("List page %s could not be fetched: the walk ends there", request.url)
+            return
+        yield from self._chain_done(request)
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
