@@ -50,6 +50,21 @@ SOFT404_PROBE_SIMILARITY = float(os.environ.get("SOFT404_PROBE_SIMILARITY", "0.5
 SOFT404_REDIRECT_TARGET_MIN = int(os.environ.get("SOFT404_REDIRECT_TARGET_MIN", "3"))
 """A target that this many distinct article URLs redirect to is a catch-all, not their article."""
 
+# --- Health checks after every crawl: a failed one makes `scrapy crawl` exit with status 1 ---
+HEALTH_ENABLED = os.environ.get("HEALTH_ENABLED", "1") not in ("0", "false", "False", "")
+HEALTH_MIN_FIRST_PAGE_ITEMS = int(os.environ.get("HEALTH_MIN_FIRST_PAGE_ITEMS", "1"))
+"""Fewer list items on the section's first page means the list template has changed."""
+HEALTH_MIN_PAGES_FOR_RATES = int(os.environ.get("HEALTH_MIN_PAGES_FOR_RATES", "10"))
+"""The rates below are checked only when at least this many article pages were judged."""
+HEALTH_MAX_FALLBACK_RATE = float(os.environ.get("HEALTH_MAX_FALLBACK_RATE", "0.25"))
+"""Share of article pages the site's template could not read (the generic extractor had to)."""
+HEALTH_MAX_SOFT404_RATE = float(os.environ.get("HEALTH_MAX_SOFT404_RATE", "0.5"))
+"""Share of article pages judged dead (soft-404, HTTP error, redirect, thin)."""
+HEALTH_MAX_ERROR_RATE = float(os.environ.get("HEALTH_MAX_ERROR_RATE", "0.25"))
+"""Share of article pages that failed (5xx after retries, timeouts, connection errors)."""
+HEALTH_MAX_DAYS_WITHOUT_NEW = float(os.environ.get("HEALTH_MAX_DAYS_WITHOUT_NEW", "7"))
+"""The archive gaining no new article of the section for longer than this fails (0: off)."""
+
 # --- Rendering (scrapy-playwright, Debian's Chromium) ---------------------------------------
 RENDER_MODE = os.environ.get("RENDER_MODE", "auto")
 """auto: render only script-built article pages; always; never."""
@@ -83,8 +98,12 @@ DOWNLOADER_MIDDLEWARES = {
 
 DUPEFILTER_CLASS = "crawler.dupefilter.RedirectAwareDupeFilter"
 
+COMMANDS_MODULE = "crawler.commands"
+
 EXTENSIONS = {
-    "crawler.extensions.summary.CrawlSummary": 500,
+    "crawler.extensions.progress.CrawlProgress": 500,
+    "crawler.extensions.health.HealthChecks": 510,
+    "crawler.extensions.summary.CrawlSummary": 520,
 }
 
 ITEM_PIPELINES = {

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,8 +79,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # First, so that even switching the journal waits for another writer instead of failing.
     cursor.execute("PRAGMA busy_timeout=30000")
-    # WAL lets readers (the query tools, Datasette) work while a crawl writes.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # WAL lets readers (the query tools, Datasette) work while a crawl writes. It stays set in
+    # the file; switching a new file to it fails at once, busy timeout or not, while another
+    # connection holds a lock, so that one step is retried.
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        for attempt in range(200):
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == 199:
+                    raise
+                time.sleep(0.05)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

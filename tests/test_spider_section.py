@@ -1,5 +1,6 @@
 """The section spider's walk, driven with the real list page (crawler/spiders/section.py)."""
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -20,9 +21,21 @@ def make_spider(cls=SectionSpider, **kwargs):
     return cls.from_crawler(crawler, **kwargs)
 
 
+def walk(spider, response):
+    """The requests a list page's callback yields (it is an async generator)."""
+    from scrapy import Request
+
+    async def collect():
+        return [output async for output in spider.parse_list(response)]
+
+    return [output for output in asyncio.run(collect()) if isinstance(output, Request)]
+
+
 def list_response(url=f"{LOCAL}/world/china-us", body=None):
+    from scrapy import Request
+
     real = LIST.response()
-    return HtmlResponse(url=url, body=body if body is not None else real.body)
+    return HtmlResponse(url=url, body=body if body is not None else real.body, request=Request(url))
 
 
 def test_named_spiders_start_at_their_section_on_the_configured_origin():
@@ -39,7 +52,7 @@ def test_the_generic_spider_needs_a_path():
 
 def test_a_list_page_yields_its_items_on_the_local_origin_then_the_next_page():
     spider = make_spider(path="/world/china-us")
-    requests = list(spider.parse_list(list_response()))
+    requests = walk(spider, list_response())
     expected = [item["url"].replace("https://www.chinadaily.com.cn", LOCAL) for item in LIST.label["items"]]
     assert [r.url for r in requests[:-1]] == expected
     assert requests[-1].url == f"{LOCAL}/world/china-us/page_2.html"
@@ -51,13 +64,13 @@ def test_a_list_page_yields_its_items_on_the_local_origin_then_the_next_page():
 
 def test_max_pages_stops_the_walk():
     spider = make_spider(path="/world/china-us", max_pages="1")
-    requests = list(spider.parse_list(list_response()))
+    requests = walk(spider, list_response())
     assert all(r.callback == spider.parse_article for r in requests)
 
 
 def test_since_skips_older_items_and_ends_the_walk():
     spider = make_spider(path="/world/china-us", since="2019-01-10")
-    requests = list(spider.parse_list(list_response()))
+    requests = walk(spider, list_response())
     dates = [r.cb_kwargs["listed_at"] for r in requests]
     assert requests and all(d >= datetime(2019, 1, 10, tzinfo=UTC) for d in dates)
     assert all(r.callback == spider.parse_article for r in requests)
@@ -67,7 +80,7 @@ def test_since_skips_older_items_and_ends_the_walk():
 def test_a_list_page_without_items_ends_the_walk():
     spider = make_spider(path="/world/china-us")
     empty = list_response(body=b"<html><body><div class='lft_art' id='left'></div></body></html>")
-    assert list(spider.parse_list(empty)) == []
+    assert walk(spider, empty) == []
     assert spider.crawler.stats.get_value("soft404/list_end/no_items") == 1
 
 
@@ -78,7 +91,7 @@ def test_links_to_other_hosts_and_scripts_are_never_requested():
       <div class="mb10 tw3_01_2 "><span class="tw3_01_2_t"><h4><a href="//cn.chinadaily.com.cn/a/201901/12/WS5c38db2fa3106c65c34e3ffa.html">z</a></h4><b>2019-01-12 02:06</b></span></div>
     </div></body></html>"""
     spider = make_spider(path="/world/china-us")
-    assert list(spider.parse_list(list_response(body=page))) == []
+    assert walk(spider, list_response(body=page)) == []
     assert spider.crawler.stats.get_value("list/offsite_links") == 3
 
 

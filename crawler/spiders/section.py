@@ -303,6 +303,11 @@ class SectionSpider(Spider):
         number = list_page_number(judgement.url)
         walking = response.meta.get("walk", True)
         page = judgement.list_page
+        if walking and number == 1:
+            assert self.crawler.stats is not None
+            self.crawler.stats.set_value("list/first_page_items", len(page.entries()) if page else 0)
+            if page is not None and page.section():
+                self.crawler.stats.set_value("list/section", page.section())
         if judgement.verdict != LIST or page is None:
             logger.info("The walk ends at %s (%s: %s)", response.url, judgement.verdict, judgement.reason)
             if walking and judgement.verdict == LIST_END:

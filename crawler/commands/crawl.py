@@ -1,0 +1,31 @@
+"""`scrapy crawl` as Scrapy has it, but a crawl that fails its health checks exits with status 1."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+# Exit statuses a scheduler can act on.
+EXIT_HEALTH_FAILED = 1
+
+
+class Command(ScrapyCrawlCommand):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give exactly one spider: scrapy crawl asia_pacific")
+        assert self.crawler_process
+        crawler = self._create_crawler(args[0])
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+            return
+        failed = crawler.stats.get_value("health/failed") if crawler.stats else None
+        if failed:
+            print(f"Health checks failed for {args[0]}:", file=sys.stderr)
+            for message in failed:
+                print(f"  - {message}", file=sys.stderr)
+            self.exitcode = EXIT_HEALTH_FAILED

@@ -1,0 +1,113 @@
+"""Health checks after a crawl: a broken list template, high fallback, soft-404 or error rates, no news."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawler.judging import ARTICLE, DEAD_VERDICTS, FAILED, VERDICTS
+from pipelines.archive import Archive
+
+logger = logging.getLogger(__name__)
+
+
+def verdict_counts(stats: dict[str, object]) -> dict[str, int]:
+    """Pages judged in a crawl, per verdict, from the `soft404/<verdict>/<reason>` stats."""
+    counts = dict.fromkeys(VERDICTS, 0)
+    for key, value in stats.items():
+        parts = key.split("/")
+        if len(parts) == 3 and parts[0] == "soft404" and parts[1] in counts and isinstance(value, int):
+            counts[parts[1]] += value
+    return counts
+
+
+class HealthChecks:
+    """Checks a finished crawl against HEALTH_* thresholds; failures go to the log and to the
+    stat `health/failed`, which makes `scrapy crawl` exit with status 1."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        if not settings.getbool("HEALTH_ENABLED"):
+            raise NotConfigured("HEALTH_ENABLED is off")
+        self.crawler = crawler
+        self.min_first_page_items = settings.getint("HEALTH_MIN_FIRST_PAGE_ITEMS")
+        self.min_pages_for_rates = settings.getint("HEALTH_MIN_PAGES_FOR_RATES")
+        self.max_fallback_rate = settings.getfloat("HEALTH_MAX_FALLBACK_RATE")
+        self.max_soft404_rate = settings.getfloat("HEALTH_MAX_SOFT404_RATE")
+        self.max_error_rate = settings.getfloat("HEALTH_MAX_ERROR_RATE")
+        self.max_days_without_new = settings.getfloat("HEALTH_MAX_DAYS_WITHOUT_NEW")
+        self.database_url = (
+            settings.get("ARCHIVE_DATABASE_URL") if settings.getbool("ARCHIVE_ENABLED") else None
+        )
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HealthChecks:
+        return cls(crawler)
+
+    def check(self, stats: dict[str, object], last_new_article: datetime | None) -> list[str]:
+        failures = []
+        first_page_items = stats.get("list/first_page_items")
+        if first_page_items is None:
+            failures.append("the section's first list page could not be read")
+        elif isinstance(first_page_items, int) and first_page_items < self.min_first_page_items:
+            failures.append(
+                f"the section's first list page had {first_page_items} list items "
+                f"(at least {self.min_first_page_items} expected): has the list template changed?"
+            )
+        counts = verdict_counts(stats)
+        # A conditional re-check answered 304 is an article page seen alive, unjudged.
+        not_modified = stats.get("recheck/not_modified", 0)
+        article_pages = counts[ARTICLE] + sum(counts[v] for v in DEAD_VERDICTS) + counts[FAILED]
+        article_pages += not_modified if isinstance(not_modified, int) else 0
+        if article_pages >= self.min_pages_for_rates:
+            fallback = stats.get("extract/fallback", 0)
+            rates = [
+                (
+                    "extraction fallback",
+                    (fallback if isinstance(fallback, int) else 0),
+                    self.max_fallback_rate,
+                ),
+                ("soft-404 and dead page", sum(counts[v] for v in DEAD_VERDICTS), self.max_soft404_rate),
+                ("error", counts[FAILED], self.max_error_rate),
+            ]
+            for name, count, limit in rates:
+                if count / article_pages > limit:
+                    failures.append(
+                        f"{name} rate {count / article_pages:.0%} ({count} of {article_pages} article pages) "
+                        f"is above {limit:.0%}"
+                    )
+        if last_new_article is not None and self.max_days_without_new > 0:
+            quiet = datetime.now(UTC) - last_new_article
+            if quiet > timedelta(days=self.max_days_without_new):
+                failures.append(
+                    f"no new article archived for {quiet.days} days (limit {self.max_days_without_new:g})"
+                )
+        return failures
+
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
+        assert self.crawler.stats is not None
+        stats = self.crawler.stats.get_stats()
+        last_new = None
+        if self.database_url:
+            section = stats.get("list/section")
+            archive = await asyncio.to_thread(Archive.acquire, self.database_url)
+            try:
+                last_new = await asyncio.to_thread(
+                    archive.last_new_article_at, section if isinstance(section, str) else None
+                )
+            finally:
+                await asyncio.to_thread(archive.release)
+        failures = self.check(stats, last_new)
+        if failures:
+            for failure in failures:
+                logger.error("Health check failed: %s", failure)
+            self.crawler.stats.set_value("health/failed", failures)
+        else:
+            logger.info("Health checks passed")
+            self.crawler.stats.set_value("health/failed", [])
