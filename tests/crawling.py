@@ -19,15 +19,10 @@ class CrawlResult:
     log: str
 
 
-def run_crawl(
-    spider: str,
-    base_url: str,
-    database_url: str,
-    *args: str,
-    settings: dict[str, str] | None = None,
-    timeout: float = 300,
-) -> CrawlResult:
-    """`scrapy crawl SPIDER -s CHINADAILY_BASE_URL=... -s ARCHIVE_DATABASE_URL=... [args]`."""
+def crawl_command(
+    spider: str, base_url: str, database_url: str, *args: str, settings: dict[str, str] | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """`scrapy crawl SPIDER -s CHINADAILY_BASE_URL=... -s ARCHIVE_DATABASE_URL=... [args]` and its environment."""
     command = [sys.executable, "-m", "scrapy", "crawl", spider]
     merged = {
         **FAST,
@@ -40,6 +35,35 @@ def run_crawl(
     command += list(args)
     env = {key: value for key, value in os.environ.items() if key not in merged}
     env["PYTHONWARNINGS"] = "always::DeprecationWarning"
+    return command, env
+
+
+def start_crawl(
+    spider: str, base_url: str, database_url: str, *args: str, settings: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """The crawl in the background, its log on stdout (for tests that signal or kill it)."""
+    command, env = crawl_command(spider, base_url, database_url, *args, settings=settings)
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def run_crawl(
+    spider: str,
+    base_url: str,
+    database_url: str,
+    *args: str,
+    settings: dict[str, str] | None = None,
+    timeout: float = 300,
+) -> CrawlResult:
+    """Run the crawl to its end."""
+    command, env = crawl_command(spider, base_url, database_url, *args, settings=settings)
     process = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
     )

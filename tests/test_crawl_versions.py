@@ -1,14 +1,12 @@
 """End to end on SQLite and PostgreSQL: re-crawls, edits, regional editions, concurrent crawls, SIGTERM."""
 
 import signal
-import subprocess
-import sys
 import time
 
 from sqlalchemy import create_engine, func, select, text
 
 from pipelines.models import Article, ArticleUrl, ArticleVersion, CrawlRun
-from tests.crawling import FAST, ROOT, run_crawl
+from tests.crawling import run_crawl, start_crawl
 from tests.site import SiteModel, serve
 
 SECTION = "/world/asia_pacific"
@@ -79,20 +77,11 @@ def test_recrawl_edit_and_regional_edition(database_url):
 def test_two_crawls_at_once_create_no_duplicate(database_url):
     model = SiteModel({SECTION: 40, "/world/europe": 3})
     with serve(model) as (base_url, _):
-        command = [sys.executable, "-m", "scrapy", "crawl", "asia_pacific"]
-        settings = {
-            **FAST,
-            "CHINADAILY_BASE_URL": base_url,
-            "ARCHIVE_DATABASE_URL": database_url,
-            "ARCHIVE_BATCH_SIZE": "3",
-        }
-        for name, value in settings.items():
-            command += ["-s", f"{name}={value}"]
         crawls = [
-            subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            start_crawl("asia_pacific", base_url, database_url, settings={"ARCHIVE_BATCH_SIZE": "3"})
             for _ in range(2)
         ]
-        logs = [crawl.communicate(timeout=300)[0].decode() for crawl in crawls]
+        logs = [crawl.communicate(timeout=300)[0] for crawl in crawls]
     assert [crawl.returncode for crawl in crawls] == [0, 0], logs[0][-2000:] + logs[1][-2000:]
     stories = {model.story_url(a) for a in model.articles(SECTION)}
     assert {row[0] for row in query(database_url, select(Article.canonical_url))} == stories
@@ -103,19 +92,8 @@ def test_two_crawls_at_once_create_no_duplicate(database_url):
 def test_sigterm_writes_what_was_buffered(database_url):
     model = SiteModel({SECTION: 60, "/world/europe": 3})
     with serve(model, article_delay=0.2) as (base_url, _):
-        command = [sys.executable, "-m", "scrapy", "crawl", "asia_pacific"]
-        settings = {
-            **FAST,
-            "CHINADAILY_BASE_URL": base_url,
-            "ARCHIVE_DATABASE_URL": database_url,
-            "ARCHIVE_BATCH_SIZE": "1000",
-            "CONCURRENT_REQUESTS": "2",
-        }
-        for name, value in settings.items():
-            command += ["-s", f"{name}={value}"]
-        crawl = subprocess.Popen(
-            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
+        settings = {"ARCHIVE_BATCH_SIZE": "1000", "CONCURRENT_REQUESTS": "2"}
+        crawl = start_crawl("asia_pacific", base_url, database_url, settings=settings)
         lines = []
         assert crawl.stdout is not None
         for line in crawl.stdout:

@@ -105,6 +105,8 @@ class SectionSpider(Spider):
         self.pager_last_page: int | None = None
         self.known_in_a_row = 0
         """Archived, not-due list items in a row so far: the incremental stop rule counts them."""
+        self.first_page_items: int | None = None
+        self.section_name: str | None = None
         self.stop_after_known = 20
         self.recheck_age = timedelta(days=3)
 
@@ -143,7 +145,8 @@ class SectionSpider(Spider):
             self.archive = await asyncio.to_thread(Archive.acquire, settings.get("ARCHIVE_DATABASE_URL"))
         if settings.getbool("SOFT404_PROBES_ENABLED"):
             self.judge.probes = await self._calibrate()
-        await self._choose_mode()
+        if not self._restore_walk():
+            await self._choose_mode()
         retry_urls = await asyncio.to_thread(self.archive.unresolved_failed_urls) if self.archive else []
         self.retrying = set(retry_urls)
         if retry_urls:
@@ -275,6 +278,7 @@ class SectionSpider(Spider):
         while self.pending.get(self.done_through + 1) == 0:
             self.done_through += 1
             moved = True
+        self._save_walk()
         if moved and self.mode != "incremental":
             complete = self.last_page is not None and self.done_through >= self.last_page
             yield CrawlStateItem(
@@ -287,6 +291,45 @@ class SectionSpider(Spider):
                 logger.info(
                     "The backfill of %s is complete (%d list pages)", self.section_url, self.done_through
                 )
+
+    # With JOBDIR, Scrapy keeps `self.state` between runs: the walk's bookkeeping goes there
+    # too, so a resumed job knows which list pages are done.
+    _WALK_FIELDS = (
+        "mode",
+        "resume_page",
+        "requested",
+        "pending",
+        "done_through",
+        "last_page",
+        "pager_last_page",
+        "known_in_a_row",
+        "first_page_items",
+        "section_name",
+    )
+
+    def _note_first_page(self) -> None:
+        """What the health checks read of the section's first list page."""
+        assert self.crawler.stats is not None
+        if self.first_page_items is not None:
+            self.crawler.stats.set_value("list/first_page_items", self.first_page_items)
+        if self.section_name:
+            self.crawler.stats.set_value("list/section", self.section_name)
+
+    def _save_walk(self) -> None:
+        state = getattr(self, "state", None)
+        if isinstance(state, dict):
+            state["walk"] = {name: getattr(self, name) for name in self._WALK_FIELDS}
+
+    def _restore_walk(self) -> bool:
+        state = getattr(self, "state", None)
+        walk = state.get("walk") if isinstance(state, dict) else None
+        if not walk:
+            return False
+        for name in self._WALK_FIELDS:
+            setattr(self, name, walk[name])
+        self._note_first_page()
+        logger.info("Resuming the job's walk of %s at list page %d", self.section_url, self.done_through + 1)
+        return True
 
     def _walk_ends(self, last_page: int | None) -> Iterator[Any]:
         """The walk has found the section's end (or stopped): what is done is recorded."""
@@ -304,10 +347,9 @@ class SectionSpider(Spider):
         walking = response.meta.get("walk", True)
         page = judgement.list_page
         if walking and number == 1:
-            assert self.crawler.stats is not None
-            self.crawler.stats.set_value("list/first_page_items", len(page.entries()) if page else 0)
-            if page is not None and page.section():
-                self.crawler.stats.set_value("list/section", page.section())
+            self.first_page_items = len(page.entries()) if page else 0
+            self.section_name = page.section() if page else None
+            self._note_first_page()
         if judgement.verdict != LIST or page is None:
             logger.info("The walk ends at %s (%s: %s)", response.url, judgement.verdict, judgement.reason)
             if walking and judgement.verdict == LIST_END:

@@ -214,6 +214,7 @@ class SiteModel:
         dead_links: dict[str, int] | None = None,
         not_found_style: str = "classic",
         regional_editions: tuple[int, ...] = (6,),
+        list_item_class: str = "tw3_01_2",
     ) -> None:
         self.sections = dict(sections or {"/world/asia_pacific": 45, "/world/europe": 6})
         self.seed = seed
@@ -224,6 +225,8 @@ class SiteModel:
         self.listed_twice = listed_twice
         self.repeated_across_pages = repeated_across_pages
         self.not_found_style = not_found_style
+        self.list_item_class = list_item_class
+        """The CSS class of list items; another one is the site changing its list template."""
         self.gone: set[tuple[str, int]] = set()
         """Articles whose pages have since turned into the site's not-found page."""
         self.dead_links: list[DeadLink] = []

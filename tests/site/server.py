@@ -69,7 +69,12 @@ class LocalSite:
                     self.model.list_entries(section, page) if page <= self.model.page_count(section) else []
                 )
                 listing = templates.list_page(
-                    section, page, entries, self.model.page_count(section), self._picks(section)
+                    section,
+                    page,
+                    entries,
+                    self.model.page_count(section),
+                    self._picks(section),
+                    self.model.list_item_class,
                 )
                 return 200, html_type, listing.encode()
         found = self.model.find(path)

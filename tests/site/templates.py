@@ -75,7 +75,12 @@ def _sidebar_picks(picks: list[ArticleData]) -> str:
 
 
 def list_page(
-    section: str, page: int, entries: list[ArticleData | DeadLink], page_count: int, picks: list[ArticleData]
+    section: str,
+    page: int,
+    entries: list[ArticleData | DeadLink],
+    page_count: int,
+    picks: list[ArticleData],
+    item_class: str = "tw3_01_2",
 ) -> str:
     frame = _frame()
     name = html.escape(_section_name(section))
@@ -88,11 +93,11 @@ def list_page(
         href = _link(article, style=n)
         when = article.published.astimezone(BEIJING)
         items.append(f"""
-                <div class="mb10 tw3_01_2 ">
+                <div class="mb10 {item_class} ">
                         <a target="_blank" shape="rect" href="{href}">
                             <img width="200" height="130" src="//img2.chinadaily.com.cn/images/{when:%Y%m}/{when:%d}/{article.index:024x}.jpeg" />
                         </a>
-                    <span class="tw3_01_2_t">
+                    <span class="{item_class}_t">
                 <h4><a shape="rect" href="{href}">{article.headline_html}</a></h4>
                 <b>{when:%Y-%m-%d %H:%M}</b>
               </span>
