@@ -7,68 +7,78 @@ the command line, the environment variable NAME, the default written here.
 import os
 import shutil
 
+
+def _env(name: str, default: str) -> str:
+    """The environment's value of a setting; unset and empty both mean the default."""
+    return os.environ.get(name) or default
+
+
+def _env_flag(name: str, default: str) -> bool:
+    return _env(name, default).lower() not in ("0", "false", "no", "off")
+
+
 BOT_NAME = "chinadaily-archive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # --- The site -------------------------------------------------------------------------------
-CHINADAILY_BASE_URL = os.environ.get("CHINADAILY_BASE_URL", "https://www.chinadaily.com.cn")
+CHINADAILY_BASE_URL = _env("CHINADAILY_BASE_URL", "https://www.chinadaily.com.cn")
 """Origin to crawl; links to www.chinadaily.com.cn and its mirrors are mapped onto it."""
 
-CHINADAILY_STOP_AFTER_KNOWN = int(os.environ.get("CHINADAILY_STOP_AFTER_KNOWN", "20"))
+CHINADAILY_STOP_AFTER_KNOWN = int(_env("CHINADAILY_STOP_AFTER_KNOWN", "20"))
 """Once a section is backfilled, the walk stops after this many archived list items in a row."""
-CHINADAILY_RECHECK_DAYS = float(os.environ.get("CHINADAILY_RECHECK_DAYS", "3"))
+CHINADAILY_RECHECK_DAYS = float(_env("CHINADAILY_RECHECK_DAYS", "3"))
 """Articles published less than this many days ago are fetched again (conditionally) for edits."""
-CHINADAILY_PROGRESS_INTERVAL = float(os.environ.get("CHINADAILY_PROGRESS_INTERVAL", "60"))
+CHINADAILY_PROGRESS_INTERVAL = float(_env("CHINADAILY_PROGRESS_INTERVAL", "60"))
 """Seconds between progress lines in the log."""
 
 # --- The archive ----------------------------------------------------------------------------
-ARCHIVE_ENABLED = os.environ.get("ARCHIVE_ENABLED", "1") not in ("0", "false", "False", "")
+ARCHIVE_ENABLED = _env_flag("ARCHIVE_ENABLED", "1")
 """Write items to the archive database (off only for measuring a crawl without storage)."""
-ARCHIVE_DATABASE_URL = os.environ.get("ARCHIVE_DATABASE_URL", "sqlite:///archive.db")
+ARCHIVE_DATABASE_URL = _env("ARCHIVE_DATABASE_URL", "sqlite:///archive.db")
 """Any SQLAlchemy URL: sqlite:///PATH (default archive.db) or postgresql+psycopg://..."""
-ARCHIVE_BATCH_SIZE = int(os.environ.get("ARCHIVE_BATCH_SIZE", "100"))
+ARCHIVE_BATCH_SIZE = int(_env("ARCHIVE_BATCH_SIZE", "100"))
 """Items written per transaction; a crawl killed outright loses at most one batch."""
-ARCHIVE_STATS_FILE = os.environ.get("ARCHIVE_STATS_FILE", "")
+ARCHIVE_STATS_FILE = _env("ARCHIVE_STATS_FILE", "")
 """If set, the crawl's stats are written there as JSON when it ends."""
 
 # --- Deduplication --------------------------------------------------------------------------
-DEDUP_PUBLISH_WINDOW_HOURS = float(os.environ.get("DEDUP_PUBLISH_WINDOW_HOURS", "24"))
+DEDUP_PUBLISH_WINDOW_HOURS = float(_env("DEDUP_PUBLISH_WINDOW_HOURS", "24"))
 """Two pages with one normalised headline are one story if published this close together..."""
-DEDUP_SIMHASH_MAX_DISTANCE = int(os.environ.get("DEDUP_SIMHASH_MAX_DISTANCE", "3"))
+DEDUP_SIMHASH_MAX_DISTANCE = int(_env("DEDUP_SIMHASH_MAX_DISTANCE", "3"))
 """...and their bodies' 64-bit SimHashes differ in at most this many bits."""
 
 # --- Judging pages --------------------------------------------------------------------------
-SOFT404_MIN_BODY_CHARS = int(os.environ.get("SOFT404_MIN_BODY_CHARS", "40"))
+SOFT404_MIN_BODY_CHARS = int(_env("SOFT404_MIN_BODY_CHARS", "40"))
 """A page whose body (after the fallback extractor) is shorter is 'thin', not an article."""
-SOFT404_PROBES_ENABLED = os.environ.get("SOFT404_PROBES_ENABLED", "1") not in ("0", "false", "False", "")
+SOFT404_PROBES_ENABLED = _env_flag("SOFT404_PROBES_ENABLED", "1")
 """Calibrate by requesting URLs that cannot exist (a handful, at most once a day per origin)."""
-SOFT404_PROBE_MAX_AGE_HOURS = float(os.environ.get("SOFT404_PROBE_MAX_AGE_HOURS", "24"))
+SOFT404_PROBE_MAX_AGE_HOURS = float(_env("SOFT404_PROBE_MAX_AGE_HOURS", "24"))
 """Stored probe fingerprints younger than this are reused: a routine run makes no probe requests."""
-SOFT404_PROBE_SIMILARITY = float(os.environ.get("SOFT404_PROBE_SIMILARITY", "0.5"))
+SOFT404_PROBE_SIMILARITY = float(_env("SOFT404_PROBE_SIMILARITY", "0.5"))
 """A page whose text (site chrome left out) resembles the probe's answer this much is a soft-404."""
-SOFT404_REDIRECT_TARGET_MIN = int(os.environ.get("SOFT404_REDIRECT_TARGET_MIN", "3"))
+SOFT404_REDIRECT_TARGET_MIN = int(_env("SOFT404_REDIRECT_TARGET_MIN", "3"))
 """A target that this many distinct article URLs redirect to is a catch-all, not their article."""
 
 # --- Health checks after every crawl: a failed one makes `scrapy crawl` exit with status 1 ---
-HEALTH_ENABLED = os.environ.get("HEALTH_ENABLED", "1") not in ("0", "false", "False", "")
-HEALTH_MIN_FIRST_PAGE_ITEMS = int(os.environ.get("HEALTH_MIN_FIRST_PAGE_ITEMS", "1"))
+HEALTH_ENABLED = _env_flag("HEALTH_ENABLED", "1")
+HEALTH_MIN_FIRST_PAGE_ITEMS = int(_env("HEALTH_MIN_FIRST_PAGE_ITEMS", "1"))
 """Fewer list items on the section's first page means the list template has changed."""
-HEALTH_MIN_PAGES_FOR_RATES = int(os.environ.get("HEALTH_MIN_PAGES_FOR_RATES", "10"))
+HEALTH_MIN_PAGES_FOR_RATES = int(_env("HEALTH_MIN_PAGES_FOR_RATES", "10"))
 """The rates below are checked only when at least this many article pages were judged."""
-HEALTH_MAX_FALLBACK_RATE = float(os.environ.get("HEALTH_MAX_FALLBACK_RATE", "0.25"))
+HEALTH_MAX_FALLBACK_RATE = float(_env("HEALTH_MAX_FALLBACK_RATE", "0.25"))
 """Share of article pages the site's template could not read (the generic extractor had to)."""
-HEALTH_MAX_SOFT404_RATE = float(os.environ.get("HEALTH_MAX_SOFT404_RATE", "0.5"))
+HEALTH_MAX_SOFT404_RATE = float(_env("HEALTH_MAX_SOFT404_RATE", "0.5"))
 """Share of article pages judged dead (soft-404, HTTP error, redirect, thin)."""
-HEALTH_MAX_ERROR_RATE = float(os.environ.get("HEALTH_MAX_ERROR_RATE", "0.25"))
+HEALTH_MAX_ERROR_RATE = float(_env("HEALTH_MAX_ERROR_RATE", "0.25"))
 """Share of article pages that failed (5xx after retries, timeouts, connection errors)."""
-HEALTH_MAX_DAYS_WITHOUT_NEW = float(os.environ.get("HEALTH_MAX_DAYS_WITHOUT_NEW", "7"))
+HEALTH_MAX_DAYS_WITHOUT_NEW = float(_env("HEALTH_MAX_DAYS_WITHOUT_NEW", "7"))
 """The archive gaining no new article of the section for longer than this fails (0: off)."""
 
 # --- Rendering (scrapy-playwright, Debian's Chromium) ---------------------------------------
-RENDER_MODE = os.environ.get("RENDER_MODE", "auto")
+RENDER_MODE = _env("RENDER_MODE", "auto")
 """auto: render only script-built article pages; always; never."""
-RENDER_BROWSER_PATH = os.environ.get("RENDER_BROWSER_PATH") or shutil.which("chromium") or ""
+RENDER_BROWSER_PATH = _env("RENDER_BROWSER_PATH", "") or shutil.which("chromium") or ""
 """The Chromium executable; Debian's /usr/bin/chromium when installed."""
 
 # --- Politeness: the defaults are for the real site; tests on 127.0.0.1 override them -------
@@ -88,7 +98,7 @@ DOWNLOAD_TIMEOUT = 60
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-CHINADAILY_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("CHINADAILY_RETRY_AFTER_MAX_SECONDS", "120"))
+CHINADAILY_RETRY_AFTER_MAX_SECONDS = float(_env("CHINADAILY_RETRY_AFTER_MAX_SECONDS", "120"))
 """The longest Retry-After the crawl waits before retrying a 429/503; longer ones are capped."""
 
 DOWNLOADER_MIDDLEWARES = {
@@ -114,5 +124,5 @@ ITEM_PIPELINES = {
 # The remote-control server Scrapy 2.19 starts by default has no use in an unattended crawl.
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
-LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOG_LEVEL = _env("LOG_LEVEL", "INFO")
 FEED_EXPORT_ENCODING = "utf-8"

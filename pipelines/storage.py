@@ -8,7 +8,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from scrapy import Spider, signals
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
@@ -49,7 +49,9 @@ class StoragePipeline:
         self.run_id: int | None = None
         self.buffer: list[Any] = []
         self._lock = asyncio.Lock()
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        # The run's record is finished once everything has closed, so that it holds the
+        # results of the health checks, which run as the spider closes.
+        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
@@ -100,9 +102,10 @@ class StoragePipeline:
     async def close_spider(self) -> None:
         await self.flush()
 
-    async def spider_closed(self, spider: Spider, reason: str) -> None:
+    async def engine_stopped(self) -> None:
         if self.archive is None or self.run_id is None:
             return
         stats = jsonable_stats(self.crawler.stats.get_stats())
+        reason = str(stats.get("finish_reason", "unknown"))
         await asyncio.to_thread(self.archive.finish_run, self.run_id, reason, stats)
         await asyncio.to_thread(self.archive.release)

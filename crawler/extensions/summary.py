@@ -50,24 +50,73 @@ def summarize(stats: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
+def markdown(stats: dict[str, object]) -> str:
+    """The run summary a scheduled crawl writes to its job summary: a table and the health."""
+
+    def number(key: str) -> int:
+        value = stats.get(key, 0)
+        return value if isinstance(value, int) else 0
+
+    rows = [
+        ("spider", stats.get("spider_name", "")),
+        ("walk", stats.get("walk/mode", "")),
+        ("finished", f"{stats.get('finish_reason', '')} at {stats.get('finish_time', '')}"),
+        ("list pages walked", number("list/pages")),
+        ("new articles", number("archive/articles_new")),
+        ("updated articles (new versions)", number("archive/articles_updated")),
+        ("re-checked, unchanged", number("archive/articles_unchanged")),
+        ("dead URLs", number("archive/dead_urls")),
+        ("failed URLs (tried again next run)", number("archive/failed_urls")),
+        ("generic-extractor fallbacks", number("extract/fallback")),
+        ("errors in the log", number("log_count/ERROR")),
+    ]
+    lines = ["## Crawl summary", "", "| | |", "|---|---|"]
+    lines += [f"| {name} | {value} |" for name, value in rows]
+    failed = stats.get("health/failed")
+    lines.append("")
+    if isinstance(failed, list) and failed:
+        lines.append("**Health checks failed:**")
+        lines += [f"- {message}" for message in failed]
+    elif isinstance(failed, list):
+        lines.append("Health checks passed.")
+    return "\n".join(lines) + "\n"
+
+
 class CrawlSummary:
-    """Logs the summary when the spider closes, and writes the stats to ARCHIVE_STATS_FILE if set."""
+    """Logs the summary once everything has closed, and writes the stats to ARCHIVE_STATS_FILE.
+
+    It waits for the engine to stop: the spider_closed handlers (the archive's last batch, the
+    health checks) run concurrently, and the summary must come after all of them.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats_file = crawler.settings.get("ARCHIVE_STATS_FILE") or None
+        self.spider_name = ""
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlSummary:
         return cls(crawler)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        self.spider_name = spider.name
+
+    def engine_stopped(self) -> None:
         assert self.crawler.stats is not None
-        stats = self.crawler.stats.get_stats()
-        logger.info("Crawl summary (%s, %s):\n%s", spider.name, reason, summarize(stats))
+        stats = {**self.crawler.stats.get_stats(), "spider_name": self.spider_name}
+        logger.info(
+            "Crawl summary (%s, %s):\n%s", self.spider_name, stats.get("finish_reason"), summarize(stats)
+        )
         if self.stats_file:
-            document = jsonable_stats({**stats, "finish_reason": reason})
             Path(self.stats_file).write_text(
-                json.dumps(document, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+                json.dumps(jsonable_stats(stats), indent=1, sort_keys=True) + "\n", encoding="utf-8"
             )
+
+
+if __name__ == "__main__":
+    # python -m crawler.extensions.summary STATS.json: the Markdown summary of a finished crawl.
+    import sys
+
+    print(markdown(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))), end="")

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The scheduled crawl: one incremental crawl of a section into the archive, health checks
+# included, leaving its log, stats and a Markdown summary in OUTPUT_DIR.
+#
+# Environment: SPIDER (default asia_pacific), SINCE (YYYY-MM-DD), FULL (1 to walk every list
+# page), OUTPUT_DIR (default crawl-output), CLOSESPIDER_TIMEOUT (seconds, default 6600),
+# GITHUB_STEP_SUMMARY (the summary is appended there when set), and every crawl setting
+# (ARCHIVE_DATABASE_URL, CHINADAILY_BASE_URL, ...). Extra arguments go to `scrapy crawl`.
+# Exits with the crawl's status: 1 when a health check failed.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+spider=${SPIDER:-asia_pacific}
+output=${OUTPUT_DIR:-crawl-output}
+mkdir -p "$output"
+
+arguments=(-s "LOG_FILE=$output/crawl.log" -s "ARCHIVE_STATS_FILE=$output/stats.json"
+           -s "CLOSESPIDER_TIMEOUT=${CLOSESPIDER_TIMEOUT:-6600}")
+if [ -n "${SINCE:-}" ]; then arguments+=(-a "since=$SINCE"); fi
+case "${FULL:-}" in 1|true|yes) arguments+=(-a full=1) ;; esac
+
+echo "Crawling $spider into ${ARCHIVE_DATABASE_URL:-sqlite:///archive.db}"
+scrapy crawl "$spider" "${arguments[@]}" "$@"
+status=$?
+
+if [ -f "$output/stats.json" ]; then
+  python -m crawler.extensions.summary "$output/stats.json" > "$output/summary.md"
+else
+  printf '## Crawl summary\n\nThe crawl left no stats (exit status %s); see crawl.log.\n' "$status" > "$output/summary.md"
+fi
+cat "$output/summary.md"
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then cat "$output/summary.md" >> "$GITHUB_STEP_SUMMARY"; fi
+exit "$status"
