@@ -100,14 +100,20 @@ def fake_gh(tmp_path: Path, has_release: bool) -> dict[str, str]:
 def test_publishing_checkpoints_compresses_and_uploads_the_archive(tmp_path):
     work = tmp_path / "repo"
     (work / "scripts").mkdir(parents=True)
-    (work / "scripts" / "publish_archive.sh").write_text((ROOT / "scripts" / "publish_archive.sh").read_text())
+    (work / "scripts" / "publish_archive.sh").write_text(
+        (ROOT / "scripts" / "publish_archive.sh").read_text()
+    )
     database = work / "archive.db"
     from pipelines.archive import Archive
 
     Archive.open(f"sqlite:///{database}").close()
     env = {**fake_gh(tmp_path, has_release=False), "OUTPUT_DIR": str(tmp_path / "out")}
     result = subprocess.run(
-        ["bash", "scripts/publish_archive.sh"], cwd=work, env={**os.environ, **env}, capture_output=True, text=True
+        ["bash", "scripts/publish_archive.sh"],
+        cwd=work,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     calls = Path(env["GH_LOG"]).read_text().splitlines()
