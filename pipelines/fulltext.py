@@ -1,0 +1,118 @@
+"""The archive's search language, parsed once and written out for SQLite FTS5 and PostgreSQL tsquery.
+
+    trade talks            both words
+    "rail link"            the phrase
+    ports OR harbours      either word
+    -tariffs, NOT tariffs  without the word
+    export*                words that start with "export"
+
+User text never reaches SQL as code: the parsed words are passed as one bound parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Words as both engines' tokenizers see them: letters and digits, no underscores.
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_TOKEN = re.compile(r'"[^"]*"\*?|\S+')
+
+
+class QueryError(ValueError):
+    """A search query that cannot be understood; its message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word or a phrase, maybe a prefix, maybe excluded."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+    negated: bool = False
+
+    def fts5(self) -> str:
+        return '"' + " ".join(self.words) + '"' + ("*" if self.prefix else "")
+
+    def tsquery(self) -> str:
+        parts = list(self.words)
+        if self.prefix:
+            parts[-1] += ":*"
+        text = " <-> ".join(parts)
+        return f"({text})" if len(parts) > 1 else text
+
+
+@dataclass
+class SearchQuery:
+    """All groups must match (each group: any of its terms); no excluded term may."""
+
+    groups: list[list[Term]] = field(default_factory=list)
+    excluded: list[Term] = field(default_factory=list)
+
+    def fts5(self) -> str:
+        """The query in SQLite FTS5's syntax."""
+        expression = " AND ".join(
+            "(" + " OR ".join(term.fts5() for term in group) + ")" if len(group) > 1 else group[0].fts5()
+            for group in self.groups
+        )
+        for term in self.excluded:
+            expression = f"({expression}) NOT {term.fts5()}"
+        return expression
+
+    def tsquery(self) -> str:
+        """The query for PostgreSQL's to_tsquery()."""
+        parts = [
+            "(" + " | ".join(term.tsquery() for term in group) + ")" if len(group) > 1 else group[0].tsquery()
+            for group in self.groups
+        ]
+        parts += [f"!{term.tsquery()}" for term in self.excluded]
+        return " & ".join(parts)
+
+    @property
+    def words(self) -> list[str]:
+        return [word for group in self.groups for term in group for word in term.words]
+
+
+def parse(text: str) -> SearchQuery:
+    """Parse a search; raises QueryError for unbalanced quotes, bare operators or no words."""
+    if text.count('"') % 2:
+        raise QueryError('unbalanced quote in the search: close every "phrase"')
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        raise QueryError("the search is empty")
+    query = SearchQuery()
+    joining = negating = False
+    for position, token in enumerate(tokens):
+        if token in ("OR", "NOT", "AND"):
+            if token == "OR":
+                if joining or not query.groups or negating or position == len(tokens) - 1:
+                    raise QueryError("OR must stand between two search terms")
+                joining = True
+            elif token == "NOT":
+                if negating or position == len(tokens) - 1:
+                    raise QueryError("NOT must come before a search term")
+                negating = True
+            continue
+        term = _term(token, negated=negating)
+        if term.negated:
+            if joining:
+                raise QueryError("OR must stand between two search terms, not before an excluded one")
+            query.excluded.append(term)
+        elif joining:
+            query.groups[-1].append(term)
+        else:
+            query.groups.append([term])
+        joining = negating = False
+    if not query.groups:
+        raise QueryError("the search needs at least one word to look for, not only excluded ones")
+    return query
+
+
+def _term(token: str, negated: bool) -> Term:
+    if token.startswith("-") and len(token) > 1:
+        negated, token = True, token[1:]
+    prefix = token.endswith("*")
+    words = tuple(word.lower() for word in _WORD.findall(token.rstrip("*")))
+    if not words:
+        raise QueryError(f"{token!r} is an operator or punctuation, not a word to search for")
+    return Term(words, prefix=prefix, negated=negated)

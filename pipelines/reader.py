@@ -1,0 +1,332 @@
+"""Reading the archive, read-only: full-text search, articles and their versions, exports, counts.
+
+The writing side is pipelines.archive; together they are the one door to the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    column,
+    create_engine,
+    desc,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from crawler.siteurls import canonical_url
+from pipelines.archive import alembic_config
+from pipelines.fulltext import QueryError, parse
+from pipelines.models import Article, ArticleUrl, ArticleVersion, CrawlRun, DeadUrl
+
+# PostgreSQL's searchable document: the same expression as the GIN index of migration 0005.
+POSTGRES_DOCUMENT = (
+    "(setweight(to_tsvector('english'::regconfig, coalesce(headline, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(article_body, '')), 'B'))"
+)
+EXPORT_COLUMNS = (
+    "id",
+    "canonical_url",
+    "site_article_id",
+    "headline",
+    "authors",
+    "source",
+    "section",
+    "breadcrumbs",
+    "date_published",
+    "date_modified",
+    "article_body",
+    "description",
+    "language",
+    "images",
+    "first_seen_at",
+    "last_seen_at",
+    "gone_at",
+)
+
+
+class ArchiveError(Exception):
+    """A problem a user can act on; `exit_code` tells scripts which kind."""
+
+    exit_code = 3
+
+
+class ArchiveMissing(ArchiveError):
+    pass
+
+
+class SchemaMismatch(ArchiveError):
+    pass
+
+
+class NotFound(ArchiveError):
+    exit_code = 4
+
+
+class BadInput(ArchiveError):
+    exit_code = 2
+
+
+@dataclass
+class Filters:
+    """What every listing can be narrowed by; dates are UTC days, both ends included."""
+
+    since: date | None = None
+    until: date | None = None
+    author: str | None = None
+    section: str | None = None
+    source: str | None = None
+    limit: int | None = None
+
+
+def database_url(given: str | None) -> str:
+    """A --db value as an SQLAlchemy URL: a URL as it is, anything else a SQLite file path."""
+    if given and "://" in given:
+        return given
+    return f"sqlite:///{Path(given or 'archive.db')}"
+
+
+def _read_only_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(unquote(parsed.database or ""))
+        if not parsed.database or not path.is_file():
+            raise ArchiveMissing(
+                f"no archive at {path or parsed.database!s}: run `scrapy crawl asia_pacific` first, or give --db"
+            )
+        return create_engine(f"sqlite+pysqlite:///file:{path.resolve()}?mode=ro&uri=true")
+    return create_engine(url, connect_args={"options": "-c default_transaction_read_only=on"})
+
+
+class ArchiveReader:
+    """A read-only view of an archive at the current schema."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = _read_only_engine(url)
+        self.dialect = self.engine.dialect.name
+        self._check_schema(url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _check_schema(self, url: str) -> None:
+        try:
+            with self.engine.connect() as connection:
+                revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
+        except (OperationalError, DBAPIError) as error:
+            message = str(error.orig).splitlines()[0] if error.orig else str(error)
+            raise ArchiveMissing(
+                f"{make_url(url).render_as_string()} is not a readable archive ({message})"
+            ) from None
+        scripts = ScriptDirectory.from_config(alembic_config())
+        head = scripts.get_current_head()
+        if revision == head:
+            return
+        known = {script.revision for script in scripts.walk_revisions()}
+        if revision not in known:
+            raise SchemaMismatch(
+                f"the archive's schema ({revision}) is newer than this chinadaily-archive knows ({head}): "
+                "upgrade the package"
+            )
+        raise SchemaMismatch(
+            f"the archive's schema ({revision}) is older than this chinadaily-archive's ({head}): "
+            "run `chinadaily-archive upgrade` (or a crawl) to upgrade it"
+        )
+
+    # --- Filters ---------------------------------------------------------------------------
+
+    def _conditions(self, filters: Filters) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if filters.since:
+            conditions.append(Article.date_published >= datetime.combine(filters.since, time(), tzinfo=UTC))
+        if filters.until:
+            end = datetime.combine(filters.until + timedelta(days=1), time(), tzinfo=UTC)
+            conditions.append(Article.date_published < end)
+        if filters.author:
+            each = "json_each" if self.dialect == "sqlite" else "jsonb_array_elements_text"
+            names = getattr(func, each)(Article.authors).table_valued("value")
+            conditions.append(exists().where(func.lower(names.c.value) == filters.author.lower()))
+        if filters.section:
+            conditions.append(
+                (func.lower(Article.section) == filters.section.lower())
+                | func.lower(Article.section).startswith(filters.section.lower() + " > ", autoescape=True)
+            )
+        if filters.source:
+            conditions.append(func.lower(Article.source) == filters.source.lower())
+        return conditions
+
+    # --- Search ----------------------------------------------------------------------------
+
+    def search(self, query: str, filters: Filters, sort: str = "relevance") -> list[dict[str, Any]]:
+        """Articles matching a search, with a snippet of the body, [matched] words marked."""
+        try:
+            parsed = parse(query)
+        except QueryError as error:
+            raise BadInput(f"bad search: {error}") from None
+        columns = [
+            Article.id,
+            Article.headline,
+            Article.date_published,
+            Article.authors,
+            Article.canonical_url,
+        ]
+        if self.dialect == "sqlite":
+            index = table("articles_fts", column("rowid"))
+            rank = func.bm25(literal_column("articles_fts"), 10.0, 1.0)
+            snippet = func.snippet(literal_column("articles_fts"), 1, "[", "]", "…", 16)
+            fts_selected: list[Any] = [*columns, snippet.label("snippet"), rank.label("rank")]
+            statement: Select[Any] = (
+                select(*fts_selected)
+                .select_from(index.join(Article, Article.id == index.c.rowid))
+                .where(literal_column("articles_fts").op("MATCH")(parsed.fts5()))
+            )
+            order = rank.asc()
+        else:
+            english: ColumnElement[Any] = literal_column("'english'::regconfig")
+            tsquery = func.to_tsquery(english, parsed.tsquery())
+            document: ColumnElement[Any] = literal_column(POSTGRES_DOCUMENT)
+            options = "StartSel=[, StopSel=], MaxFragments=1, MaxWords=24, MinWords=10"
+            snippet = func.ts_headline(english, Article.article_body, tsquery, options)
+            rank = func.ts_rank(document, tsquery)
+            selected: list[Any] = [*columns, snippet.label("snippet"), rank.label("rank")]
+            statement = select(*selected).where(document.op("@@")(tsquery))
+            order = rank.desc()
+        statement = statement.where(*self._conditions(filters))
+        statement = statement.order_by(desc(Article.date_published) if sort == "date" else order, Article.id)
+        statement = statement.limit(filters.limit or 20)
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(statement)]
+
+    # --- One article -------------------------------------------------------------------------
+
+    def article(self, reference: str) -> dict[str, Any]:
+        """An article by its id, its URL (any host, any page of it) or a URL it also stands under."""
+        with self.engine.connect() as connection:
+            if reference.isdigit():
+                row = connection.execute(select(Article).where(Article.id == int(reference))).first()
+            else:
+                if urlsplit(reference).scheme not in ("http", "https"):
+                    raise BadInput(f"{reference!r} is neither an article id nor a URL")
+                url = canonical_url(reference)
+                row = connection.execute(select(Article).where(Article.canonical_url == url)).first()
+                if row is None:
+                    alias = select(ArticleUrl.article_id).where(
+                        (ArticleUrl.url == reference) | (ArticleUrl.canonical_url == url)
+                    )
+                    row = connection.execute(
+                        select(Article).where(Article.id.in_(alias.scalar_subquery()))
+                    ).first()
+        if row is None:
+            raise NotFound(f"no article {reference} in the archive")
+        article = {
+            name: value
+            for name, value in row._mapping.items()
+            if name not in ("headline_key", "body_simhash")
+        }
+        return article
+
+    def versions(self, article_id: int) -> list[dict[str, Any]]:
+        """Every version of an article, oldest first."""
+        statement = (
+            select(ArticleVersion)
+            .where(ArticleVersion.article_id == article_id)
+            .order_by(ArticleVersion.fetched_at, ArticleVersion.id)
+        )
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(statement)]
+
+    def aliases(self, article_id: int) -> list[str]:
+        with self.engine.connect() as connection:
+            return list(
+                connection.scalars(
+                    select(ArticleUrl.url).where(ArticleUrl.article_id == article_id).order_by(ArticleUrl.url)
+                )
+            )
+
+    # --- Listings ------------------------------------------------------------------------------
+
+    def iter_articles(self, filters: Filters, with_html: bool = False) -> Iterator[dict[str, Any]]:
+        """Every article the filters let through, oldest first, streamed a thousand at a time."""
+        names = [*EXPORT_COLUMNS, "article_body_html"] if with_html else list(EXPORT_COLUMNS)
+        statement = (
+            select(*(getattr(Article, name) for name in names))
+            .where(*self._conditions(filters))
+            .order_by(Article.date_published, Article.id)
+        )
+        if filters.limit:
+            statement = statement.limit(filters.limit)
+        with self.engine.connect() as connection:
+            result = connection.execution_options(stream_results=True, yield_per=1000).execute(statement)
+            for row in result:
+                yield dict(row._mapping)
+
+    def counts(self, by: str, filters: Filters) -> list[tuple[str, int]]:
+        """Articles per day, month, author, section or source."""
+        if by in ("day", "month"):
+            if self.dialect == "sqlite":
+                key = func.strftime("%Y-%m-%d" if by == "day" else "%Y-%m", Article.date_published)
+            else:
+                key = func.to_char(
+                    func.timezone("UTC", Article.date_published), "YYYY-MM-DD" if by == "day" else "YYYY-MM"
+                )
+            statement = select(key.label("key"), func.count()).group_by(key).order_by(key)
+        elif by == "author":
+            each = "json_each" if self.dialect == "sqlite" else "jsonb_array_elements_text"
+            names = getattr(func, each)(Article.authors).table_valued("value")
+            key = names.c.value
+            statement = (
+                select(key.label("key"), func.count())
+                .select_from(Article)
+                .join(names, literal(True))
+                .group_by(key)
+                .order_by(func.count().desc(), key)
+            )
+        elif by in ("section", "source"):
+            key = getattr(Article, by)
+            statement = (
+                select(key.label("key"), func.count()).group_by(key).order_by(func.count().desc(), key)
+            )
+        else:
+            raise BadInput(f"cannot count by {by!r}: day, month, author, section or source")
+        statement = statement.where(*self._conditions(filters))
+        if filters.limit:
+            statement = statement.limit(filters.limit)
+        with self.engine.connect() as connection:
+            return [(str(row[0]), int(row[1])) for row in connection.execute(statement)]
+
+    def dead_urls(self, kind: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        statement = select(DeadUrl).order_by(DeadUrl.last_seen_at.desc(), DeadUrl.id)
+        if kind:
+            statement = statement.where(DeadUrl.kind == kind)
+        if limit:
+            statement = statement.limit(limit)
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(statement)]
+
+    def dead_counts(self) -> list[tuple[str, int]]:
+        statement = select(DeadUrl.kind, func.count()).group_by(DeadUrl.kind).order_by(DeadUrl.kind)
+        with self.engine.connect() as connection:
+            return [(str(kind), int(count)) for kind, count in connection.execute(statement)]
+
+    def runs(self, limit: int | None = None) -> list[dict[str, Any]]:
+        statement = select(CrawlRun).order_by(CrawlRun.id.desc())
+        if limit:
+            statement = statement.limit(limit)
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(statement)]
