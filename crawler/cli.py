@@ -308,7 +308,10 @@ def cmd_dead(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) -> N
         out.writelines(_json_line(row) + "\n" for row in rows)
         return
     table(
-        [[row["kind"], row["status"], _when(row["last_seen_at"]), row["reason"], row["canonical_url"]] for row in rows],
+        [
+            [row["kind"], row["status"], _when(row["last_seen_at"]), row["reason"], row["canonical_url"]]
+            for row in rows
+        ],
         ["kind", "status", "last seen", "reason", "url"],
         out,
     )

@@ -37,8 +37,8 @@ from pipelines.models import Article, ArticleUrl, ArticleVersion, CrawlRun, Dead
 
 # PostgreSQL's searchable document: the same expression as the GIN index of migration 0005.
 POSTGRES_DOCUMENT = (
-    "(setweight(to_tsvector('english'::regconfig, coalesce(headline, '')), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, coalesce(article_body, '')), 'B'))"
+    "(setweight(to_tsvector('archive_text'::regconfig, coalesce(headline, '')), 'A') || "
+    "setweight(to_tsvector('archive_text'::regconfig, coalesce(article_body, '')), 'B'))"
 )
 EXPORT_COLUMNS = (
     "id",
@@ -198,11 +198,11 @@ class ArchiveReader:
             )
             order = rank.asc()
         else:
-            english: ColumnElement[Any] = literal_column("'english'::regconfig")
-            tsquery = func.to_tsquery(english, parsed.tsquery())
+            words: ColumnElement[Any] = literal_column("'archive_text'::regconfig")
+            tsquery = func.to_tsquery(words, parsed.tsquery())
             document: ColumnElement[Any] = literal_column(POSTGRES_DOCUMENT)
             options = "StartSel=[, StopSel=], MaxFragments=1, MaxWords=24, MinWords=10"
-            snippet = func.ts_headline(english, Article.article_body, tsquery, options)
+            snippet = func.ts_headline(words, Article.article_body, tsquery, options)
             rank = func.ts_rank(document, tsquery)
             selected: list[Any] = [*columns, snippet.label("snippet"), rank.label("rank")]
             statement = select(*selected).where(document.op("@@")(tsquery))

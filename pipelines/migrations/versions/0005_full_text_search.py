@@ -1,5 +1,7 @@
 """Full-text search over headline and body: SQLite FTS5 kept in sync by triggers, PostgreSQL GIN.
 
+Both match words the same way: case and accents do not count, words are not stemmed.
+
 Revision ID: 0005_full_text_search
 Revises: 0004_incremental_crawls
 Create Date: 2026-11-27
@@ -17,8 +19,8 @@ depends_on: str | Sequence[str] | None = None
 # The headline weighs more than the body; pipelines/reader.py uses this same expression, so
 # PostgreSQL answers searches from the index.
 POSTGRES_DOCUMENT = (
-    "(setweight(to_tsvector('english'::regconfig, coalesce(headline, '')), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, coalesce(article_body, '')), 'B'))"
+    "(setweight(to_tsvector('archive_text'::regconfig, coalesce(headline, '')), 'A') || "
+    "setweight(to_tsvector('archive_text'::regconfig, coalesce(article_body, '')), 'B'))"
 )
 
 SQLITE = [
@@ -40,8 +42,26 @@ SQLITE = [
 ]
 
 
+def _postgres_text_configuration() -> None:
+    """archive_text: PostgreSQL's 'simple' words, accents removed (as SQLite's unicode61 does)."""
+    connection = op.get_bind()
+    op.execute("CREATE TEXT SEARCH CONFIGURATION archive_text (COPY = simple)")
+    savepoint = connection.begin_nested()
+    try:
+        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS unaccent")
+    except Exception:  # no unaccent (a server without contrib, or no right to add it): accents count
+        savepoint.rollback()
+        return
+    savepoint.commit()
+    op.execute(
+        "ALTER TEXT SEARCH CONFIGURATION archive_text "
+        "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple"
+    )
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        _postgres_text_configuration()
         op.execute(f"CREATE INDEX ix_articles_fulltext ON articles USING GIN ({POSTGRES_DOCUMENT})")
     else:
         for statement in SQLITE:
@@ -51,6 +71,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX ix_articles_fulltext")
+        op.execute("DROP TEXT SEARCH CONFIGURATION archive_text")
     else:
         for trigger in ("articles_fts_insert", "articles_fts_delete", "articles_fts_update"):
             op.execute(f"DROP TRIGGER {trigger}")
