@@ -25,7 +25,9 @@ HTTP_ERROR = "http_error"
 REDIRECT = "redirect"
 THIN = "thin"
 FAILED = "failed"
-VERDICTS = (ARTICLE, LIST, LIST_END, SOFT404, HTTP_ERROR, REDIRECT, THIN, FAILED)
+RENDER = "render"
+"""Not a final verdict: the page's text is built by script; render it and judge again."""
+VERDICTS = (ARTICLE, LIST, LIST_END, SOFT404, HTTP_ERROR, REDIRECT, THIN, FAILED, RENDER)
 DEAD_VERDICTS = frozenset({SOFT404, HTTP_ERROR, REDIRECT, THIN})
 # Error statuses reach the callbacks, so that every answer is judged here and nowhere else.
 ERROR_STATUSES = list(range(400, 600))
@@ -83,7 +85,8 @@ def requested_url(response: Response) -> str:
 
 class PageJudge:
     """Judges responses in one order: hard errors, redirects, the not-found template and the probe
-    fingerprint, the site's page object, the generic fallback, thin pages."""
+    fingerprint, rendering of script-built pages, the site's page object, the generic fallback,
+    thin pages."""
 
     def __init__(
         self,
@@ -91,10 +94,13 @@ class PageJudge:
         *,
         probes: ProbeSet | None = None,
         redirect_target_min: int = 3,
+        can_render: bool = False,
     ) -> None:
         self.min_body_chars = min_body_chars
         self.probes = probes
         self.redirect_target_min = redirect_target_min
+        self.can_render = can_render
+        """Whether a page built by script can be sent to the browser (RENDER_MODE, a browser)."""
         self._redirect_sources: defaultdict[str, list[tuple[str, str | None]]] = defaultdict(list)
 
     def _make(
@@ -157,6 +163,14 @@ class PageJudge:
             return self._make(
                 SOFT404, "error wording in the title or a heading", response, url, referrer=referrer
             )
+        if page.has_container() and page.builds_by_script():
+            if response.request is not None and response.meta.get("rendered"):
+                return self._make(
+                    THIN, "built by script, still empty once rendered", response, url, referrer=referrer
+                )
+            if self.can_render:
+                return self._make(RENDER, "built by script", response, url, referrer=referrer)
+            return self._make(THIN, "built by script, not rendered", response, url, referrer=referrer)
         generic = GenericArticlePage(response, page.body_scope())
         item.headline = item.headline or generic.headline()
         if not item.article_body:

@@ -77,9 +77,16 @@ HEALTH_MAX_DAYS_WITHOUT_NEW = float(_env("HEALTH_MAX_DAYS_WITHOUT_NEW", "7"))
 
 # --- Rendering (scrapy-playwright, Debian's Chromium) ---------------------------------------
 RENDER_MODE = _env("RENDER_MODE", "auto")
-"""auto: render only script-built article pages; always; never."""
+"""auto: render only article pages whose text a script builds; always: every page; never."""
 RENDER_BROWSER_PATH = _env("RENDER_BROWSER_PATH", "") or shutil.which("chromium") or ""
 """The Chromium executable; Debian's /usr/bin/chromium when installed."""
+RENDER_MAX_PAGES = int(_env("RENDER_MAX_PAGES", "4"))
+"""Pages open in the browser at once (each in a context of its own, closed after use)."""
+RENDER_TIMEOUT_SECONDS = float(_env("RENDER_TIMEOUT_SECONDS", "30"))
+"""How long a rendered page may take to load."""
+
+# Rendering is switched on (or not) once all settings are known: see crawler/rendering.py.
+ADDONS = {"crawler.rendering.RenderAddon": 100}
 
 # --- Politeness: the defaults are for the real site; tests on 127.0.0.1 override them -------
 USER_AGENT = (

@@ -1,4 +1,5 @@
-"""`scrapy crawl` as Scrapy has it, but a crawl that fails its health checks exits with status 1."""
+"""`scrapy crawl` as Scrapy has it, but a crawl that fails its health checks exits with status 1,
+and one whose rendering settings cannot work stops before it starts, with status 2."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from scrapy.settings import BaseSettings
+
+from crawler.rendering import browser_problem, render_mode
 
 # Exit statuses a scheduler can act on.
 EXIT_HEALTH_FAILED = 1
+EXIT_BAD_SETTINGS = 2
 
 
 class Command(ScrapyCrawlCommand):
@@ -18,6 +23,11 @@ class Command(ScrapyCrawlCommand):
             raise UsageError("give exactly one spider: scrapy crawl asia_pacific")
         assert self.crawler_process
         crawler = self._create_crawler(args[0])
+        problem = self._render_problem(crawler.settings)
+        if problem:
+            print(f"chinadaily-archive: {problem}", file=sys.stderr)
+            self.exitcode = EXIT_BAD_SETTINGS
+            return
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
@@ -29,3 +39,15 @@ class Command(ScrapyCrawlCommand):
             for message in failed:
                 print(f"  - {message}", file=sys.stderr)
             self.exitcode = EXIT_HEALTH_FAILED
+
+    @staticmethod
+    def _render_problem(settings: BaseSettings) -> str | None:
+        """A rendering setting that cannot work, said before anything is fetched."""
+        try:
+            mode = render_mode(settings)
+        except ValueError as error:
+            return str(error)
+        problem = browser_problem(settings)
+        if mode == "always" and problem:
+            return f"RENDER_MODE=always, but {problem}"
+        return None

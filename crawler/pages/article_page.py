@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import lxml.html
@@ -30,6 +31,11 @@ _PAGER = "#div_currpage"
 _NOT_BODY = ("script", "style", "noscript", "iframe")
 _NOT_BODY_IDS = ("div_currpage",)
 _NOT_BODY_CLASSES = ("selectpage",)
+# A script that writes text into the page, and names the article's elements.
+_DOM_WRITE = re.compile(
+    r"innerHTML|innerText|textContent|insertAdjacentHTML|appendChild|document\.write|\.html\(|\.text\("
+)
+_ARTICLE_TARGET = re.compile(r"Content|lft-art|dabiaoti|\bh1\b")
 # The site's not-found template says this; alone it proves nothing, since real articles
 # have been served with the whole not-found block inlined around them.
 NOT_FOUND_MARKER = "the page you requested was not found"
@@ -71,6 +77,19 @@ class ArticlePage:
         article container, else None (no container: the whole page)."""
         scope = self._content() or self.container()
         return scope.get() if scope else None
+
+    def builds_by_script(self) -> bool:
+        """True when a script fills the article container: a script inside it, or one that
+        writes into its headline or body element."""
+        container = self.container()
+        if not container:
+            return False
+        if container.css("script"):
+            return True
+        for script in self.response.css("script::text").getall():
+            if _DOM_WRITE.search(script) and _ARTICLE_TARGET.search(script):
+                return True
+        return False
 
     def _content(self) -> SelectorList[Selector]:
         return self.container().css("#Content")[:1]

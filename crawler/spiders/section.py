@@ -16,9 +16,10 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.items import ArticleItem, ArticleSeenItem, CrawlStateItem, DeadUrlItem, FailedUrlItem
-from crawler.judging import ARTICLE, ERROR_STATUSES, FAILED, LIST, LIST_END, Judgement, PageJudge
+from crawler.judging import ARTICLE, ERROR_STATUSES, FAILED, LIST, LIST_END, RENDER, Judgement, PageJudge
 from crawler.pages.article_page import ArticlePage, append_page
 from crawler.probes import SHAPES, Fingerprint, ProbeSet, probe_url
+from crawler.rendering import browser_problem, render_mode
 from crawler.siteurls import (
     SITE_ORIGIN,
     canonical_url,
@@ -108,6 +109,9 @@ class SectionSpider(Spider):
         self.first_page_items: int | None = None
         self.section_name: str | None = None
         self.stop_after_known = 20
+        self.render_mode = "auto"
+        self.render_available = False
+        self.rendered_pages = 0
         self.recheck_age = timedelta(days=3)
 
     @classmethod
@@ -120,6 +124,7 @@ class SectionSpider(Spider):
             settings.getint("SOFT404_MIN_BODY_CHARS"),
             redirect_target_min=settings.getint("SOFT404_REDIRECT_TARGET_MIN"),
         )
+        spider.render_mode = render_mode(settings)
         spider.stop_after_known = settings.getint("CHINADAILY_STOP_AFTER_KNOWN")
         spider.recheck_age = timedelta(days=settings.getfloat("CHINADAILY_RECHECK_DAYS"))
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
@@ -145,6 +150,15 @@ class SectionSpider(Spider):
             self.archive = await asyncio.to_thread(Archive.acquire, settings.get("ARCHIVE_DATABASE_URL"))
         if settings.getbool("SOFT404_PROBES_ENABLED"):
             self.judge.probes = await self._calibrate()
+        # The rendering add-on has settled RENDER_AVAILABLE by now (after the spider was made).
+        self.render_available = self.crawler.settings.getbool("RENDER_AVAILABLE")
+        self.judge.can_render = self.render_available
+        if self.render_mode == "auto" and not self.render_available:
+            logger.warning(
+                "Rendering is not available (%s): article pages built by script will count as "
+                "extraction failures",
+                browser_problem(self.crawler.settings),
+            )
         if not self._restore_walk():
             await self._choose_mode()
         retry_urls = await asyncio.to_thread(self.archive.unresolved_failed_urls) if self.archive else []
@@ -225,12 +239,61 @@ class SectionSpider(Spider):
     # --- Requests --------------------------------------------------------------------------
 
     def _list_request(self, url: str, retry: bool = False) -> Request:
-        return Request(
-            url,
-            callback=self.parse_list,
-            errback=self.fetch_failed,
-            meta={"handle_httpstatus_list": ERROR_STATUSES, "walk": not retry},
+        return self._maybe_rendered(
+            Request(
+                url,
+                callback=self.parse_list,
+                errback=self.fetch_failed,
+                meta={"handle_httpstatus_list": ERROR_STATUSES, "walk": not retry},
+            )
         )
+
+    def _maybe_rendered(self, request: Request) -> Request:
+        """With RENDER_MODE=always, every page goes through the browser."""
+        if self.render_mode == "always" and self.render_available:
+            return self._rendered(request)
+        return request
+
+    def _rendered(self, request: Request, again: bool = False) -> Request:
+        """The request, to be fetched by Chromium in a browser context of its own."""
+        assert request.callback is not None
+        self.rendered_pages += 1
+        meta = {
+            **request.meta,
+            "playwright": True,
+            "playwright_include_page": True,
+            "playwright_context": f"render-{self.rendered_pages}",
+            "playwright_page_goto_kwargs": {"wait_until": "networkidle"},
+            "rendered": True,
+            "then": getattr(request.callback, "__name__", "parse_article"),
+            "then_errback": getattr(request.errback, "__name__", "fetch_failed"),
+        }
+        return request.replace(
+            callback=self.parse_via_browser,
+            errback=self.render_failed,
+            meta=meta,
+            # A page fetched once already is fetched again, by the browser.
+            dont_filter=again or request.dont_filter,
+        )
+
+    async def parse_via_browser(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
+        """A page the browser rendered: close its page and context, then parse it as usual."""
+        await _close_browser_page(response.meta)
+        self._count("render/pages")
+        result = getattr(self, response.meta["then"])(response, **kwargs)
+        if hasattr(result, "__aiter__"):
+            async for output in result:
+                yield output
+        else:
+            for output in result:
+                yield output
+
+    async def render_failed(self, failure: Failure) -> AsyncIterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        await _close_browser_page(request.meta)
+        self._count("render/errors")
+        for output in getattr(self, request.meta["then_errback"])(failure):
+            yield output
 
     def _article_request(
         self,
@@ -246,7 +309,7 @@ class SectionSpider(Spider):
             headers["If-None-Match"] = known.http_etag
         if known is not None and known.http_last_modified:
             headers["If-Modified-Since"] = known.http_last_modified
-        return Request(
+        request = Request(
             url,
             headers=headers,
             callback=self.parse_article,
@@ -257,6 +320,7 @@ class SectionSpider(Spider):
             priority=1,
             meta={"handle_httpstatus_list": ARTICLE_STATUSES, "list_page": list_page},
         )
+        return self._maybe_rendered(request)
 
     # --- The walk's bookkeeping --------------------------------------------------------------
 
@@ -496,6 +560,12 @@ class SectionSpider(Spider):
             yield from self._chain_done(response.request)
             return
         judgement = self.judge.judge_article(response, referrer)
+        if judgement.verdict == RENDER:
+            self._count("render/fallback")
+            logger.info("%s is built by script: rendering it", response.url)
+            assert response.request is not None
+            yield self._rendered(response.request, again=True)
+            return
         yield from self._record(judgement)
         item, page = judgement.article, judgement.article_page
         if item is None or page is None:
@@ -536,16 +606,24 @@ class SectionSpider(Spider):
         next_url = page.next_page_url()
         mapped = to_origin(next_url, page.url, self.origin) if next_url else None
         if mapped:
-            yield Request(
-                mapped,
-                callback=self.parse_extra_page,
-                errback=self.extra_page_failed,
-                cb_kwargs={"item": item},
-                priority=2,
-                meta={
-                    "handle_httpstatus_list": ERROR_STATUSES,
-                    "list_page": request.meta.get("list_page") if request is not None else None,
-                },
+            # The extra pages of an article that had to be rendered are rendered too.
+            render = (
+                self._rendered
+                if request is not None and request.meta.get("rendered")
+                else self._maybe_rendered
+            )
+            yield render(
+                Request(
+                    mapped,
+                    callback=self.parse_extra_page,
+                    errback=self.extra_page_failed,
+                    cb_kwargs={"item": item},
+                    priority=2,
+                    meta={
+                        "handle_httpstatus_list": ERROR_STATUSES,
+                        "list_page": request.meta.get("list_page") if request is not None else None,
+                    },
+                )
             )
             return
         self._count("article/extracted")
@@ -611,3 +689,15 @@ class SectionSpider(Spider):
 def _header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+async def _close_browser_page(meta: dict[str, Any]) -> None:
+    """Close a rendered page and its browser context: each is used once."""
+    page = meta.pop("playwright_page", None)
+    if page is None:
+        return
+    try:
+        await page.close()
+        await page.context.close()
+    except Exception as error:  # a browser that went away has closed them already
+        logger.debug("Closing a rendered page failed: %r", error)

@@ -127,6 +127,8 @@ class ArticleData:
     images: list[tuple[int, int, str, str | None]] = field(default_factory=list)
     """(page, before paragraph number, src, caption)."""
     inlined_not_found: bool = False
+    script_built: bool = False
+    """Its headline, byline and body are written into the page by a script."""
     edition_of: int | None = None
     """For a regional edition: the index of the original story it repeats under its own id."""
 
@@ -215,6 +217,7 @@ class SiteModel:
         not_found_style: str = "classic",
         regional_editions: tuple[int, ...] = (6,),
         list_item_class: str = "tw3_01_2",
+        script_built: tuple[int, ...] = (),
     ) -> None:
         self.sections = dict(sections or {"/world/asia_pacific": 45, "/world/europe": 6})
         self.seed = seed
@@ -226,6 +229,7 @@ class SiteModel:
         self.repeated_across_pages = repeated_across_pages
         self.not_found_style = not_found_style
         self.list_item_class = list_item_class
+        self.script_built = set(script_built)
         """The CSS class of list items; another one is the site changing its list template."""
         self.gone: set[tuple[str, int]] = set()
         """Articles whose pages have since turned into the site's not-found page."""
@@ -345,6 +349,7 @@ class SiteModel:
             pages=pages,
             images=images,
             inlined_not_found=index in self.inlined_not_found and section == "/world/asia_pacific",
+            script_built=index in self.script_built and section == "/world/asia_pacific",
         )
 
     def articles(self, section: str) -> list[ArticleData]:

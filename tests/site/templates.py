@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from functools import cache
 from pathlib import Path
 
@@ -220,13 +221,16 @@ def article_page(article: ArticleData, page: int, picks: list[ArticleData]) -> s
 <meta property="og:url" content="https://www.chinadaily.com.cn{article.path(page)}" />
 </head>
 """
-    main = f"""<div class="main_art">
-  <div class="lft_art" id="lft-art">
-    <h1>{article.headline_html}</h1>
+    container = f"""<h1>{article.headline_html}</h1>
     {_byline_html(article)}
     <div id="Content">
 {_body_html(article, page)}
-    </div>
+    </div>"""
+    if article.script_built:
+        container = _script_built(article, page)
+    main = f"""<div class="main_art">
+  <div class="lft_art" id="lft-art">
+    {container}
   </div>
 {_sidebar_picks(picks)}
 </div>
@@ -238,6 +242,26 @@ def article_page(article: ArticleData, page: int, picks: list[ArticleData]) -> s
     footer = frame["sidebar_and_footer"]
     footer = footer[footer.index("<!-- 公共尾部开始 -->") :]
     return head + chrome + main + footer
+
+
+def _script_built(article: ArticleData, page: int) -> str:
+    """The article container as a template change might leave it: empty elements that a script
+    fills from data in the page."""
+    story = {
+        "headline": article.headline_html,
+        "byline": html.escape(article.byline),
+        "body": _body_html(article, page),
+    }
+    data = json.dumps(story).replace("</", "<\\/")
+    return f"""<h1></h1>
+    <div class="info"><span class="info_l"></span></div>
+    <div id="Content"></div>
+    <script type="text/javascript">
+      var story = {data};
+      document.querySelector("#lft-art h1").innerHTML = story.headline;
+      document.querySelector("#lft-art .info_l").innerHTML = story.byline;
+      document.getElementById("Content").innerHTML = story.body;
+    </script>"""
 
 
 OTHER_NOT_FOUND = """<!DOCTYPE html>

@@ -1,0 +1,87 @@
+"""Rendering script-built pages in Debian's Chromium through scrapy-playwright, only when needed.
+
+A Scrapy add-on reads RENDER_MODE and RENDER_BROWSER_PATH once every other setting is known
+(command line included) and, when rendering is possible, installs scrapy-playwright as the
+download handler: requests marked for rendering go to the browser, all others keep Scrapy's
+own handler.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from scrapy.settings import BaseSettings
+
+RENDER_MODES = ("auto", "always", "never")
+# Chromium's flags for a headless browser in a closed network (DESIGN.md, "Environment facts").
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+# What a page's text never needs: the browser does not fetch these at all.
+BLOCKED_RESOURCES = frozenset({"image", "font", "media"})
+PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+
+
+class RenderUnavailable(RuntimeError):
+    """RENDER_MODE=always, and there is no browser to render with."""
+
+
+def render_mode(settings: BaseSettings) -> str:
+    mode = str(settings.get("RENDER_MODE") or "auto").lower()
+    if mode not in RENDER_MODES:
+        raise ValueError(f"RENDER_MODE must be one of {', '.join(RENDER_MODES)}, not {mode!r}")
+    return mode
+
+
+def browser_problem(settings: BaseSettings) -> str | None:
+    """Why the configured browser cannot be used, or None when it can."""
+    path = settings.get("RENDER_BROWSER_PATH") or ""
+    if not path:
+        return "no Chromium found (install Debian's chromium, or set RENDER_BROWSER_PATH)"
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        return f"RENDER_BROWSER_PATH {path!r} is not an executable file"
+    return None
+
+
+def should_abort_request(request: Any) -> bool:
+    """scrapy-playwright's PLAYWRIGHT_ABORT_REQUEST: block images, fonts and media."""
+    return str(request.resource_type) in BLOCKED_RESOURCES
+
+
+class RenderAddon:
+    """Turns rendering on when RENDER_MODE allows it and a browser is there."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        mode = render_mode(settings)
+        problem = browser_problem(settings)
+        settings.set("RENDER_AVAILABLE", mode != "never" and problem is None, priority="addon")
+        if mode == "always" and problem:
+            raise RenderUnavailable(f"RENDER_MODE=always, but {problem}")
+        if mode == "never" or problem:
+            return
+        handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
+        handlers.update({"http": PLAYWRIGHT_HANDLER, "https": PLAYWRIGHT_HANDLER})
+        settings.set("DOWNLOAD_HANDLERS", handlers, priority="addon")
+        settings.set("PLAYWRIGHT_BROWSER_TYPE", "chromium", priority="addon")
+        settings.set(
+            "PLAYWRIGHT_LAUNCH_OPTIONS",
+            {"executable_path": settings.get("RENDER_BROWSER_PATH"), "headless": True, "args": CHROMIUM_ARGS},
+            priority="addon",
+        )
+        settings.set("PLAYWRIGHT_ABORT_REQUEST", "crawler.rendering.should_abort_request", priority="addon")
+        # Each rendered page gets a context of its own, closed after use; this caps how many
+        # are open at once, and so the browser's memory.
+        settings.set("PLAYWRIGHT_MAX_CONTEXTS", settings.getint("RENDER_MAX_PAGES"), priority="addon")
+        settings.set("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT", 1, priority="addon")
+        settings.set(
+            "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT",
+            settings.getfloat("RENDER_TIMEOUT_SECONDS") * 1000,
+            priority="addon",
+        )
