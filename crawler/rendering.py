@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
 
@@ -24,8 +25,21 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-# What a page's text never needs: the browser does not fetch these at all.
-BLOCKED_RESOURCES = frozenset({"image", "font", "media"})
+# What a page's text never needs: the browser does not fetch these at all, nor anything from
+# the trackers and share widgets the site's pages load.
+BLOCKED_RESOURCES = frozenset({"image", "font", "media", "stylesheet"})
+BLOCKED_HOSTS = (
+    "cnzz.com",
+    "webterren.com",
+    "alexametrics.com",
+    "google-analytics.com",
+    "googletagmanager.com",
+    "facebook.",
+    "twitter.com",
+    "weibo.com",
+    "qq.com",
+    "linkedin.com",
+)
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 
 
@@ -51,8 +65,11 @@ def browser_problem(settings: BaseSettings) -> str | None:
 
 
 def should_abort_request(request: Any) -> bool:
-    """scrapy-playwright's PLAYWRIGHT_ABORT_REQUEST: block images, fonts and media."""
-    return str(request.resource_type) in BLOCKED_RESOURCES
+    """scrapy-playwright's PLAYWRIGHT_ABORT_REQUEST: block images, fonts, media, stylesheets, trackers."""
+    if str(request.resource_type) in BLOCKED_RESOURCES:
+        return True
+    host = urlsplit(str(getattr(request, "url", ""))).hostname or ""
+    return any(blocked in host for blocked in BLOCKED_HOSTS)
 
 
 class RenderAddon:

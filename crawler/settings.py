@@ -84,6 +84,9 @@ RENDER_MAX_PAGES = int(_env("RENDER_MAX_PAGES", "4"))
 """Pages open in the browser at once (each in a context of its own, closed after use)."""
 RENDER_TIMEOUT_SECONDS = float(_env("RENDER_TIMEOUT_SECONDS", "30"))
 """How long a rendered page may take to load."""
+RENDER_WAIT_UNTIL = _env("RENDER_WAIT_UNTIL", "load")
+"""When a rendered page is read: 'load' (its scripts have run), or 'networkidle' (also what
+they fetched afterwards, half a second without requests: slower)."""
 
 # Rendering is switched on (or not) once all settings are known: see crawler/rendering.py.
 ADDONS = {"crawler.rendering.RenderAddon": 100}

@@ -6,7 +6,8 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -176,6 +177,15 @@ class Archive:
     def close(self) -> None:
         self.engine.dispose()
 
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        """A write transaction that concurrent crawls take in turns (on SQLite, BEGIN IMMEDIATE
+        does that; on PostgreSQL, an advisory lock held to the end of the transaction)."""
+        with Session(self.engine) as session, session.begin():
+            if self.engine.dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+            yield session
+
     def start_run(self, spider: str) -> int:
         with Session(self.engine) as session, session.begin():
             run = CrawlRun(spider=spider, started_at=utcnow())
@@ -208,9 +218,7 @@ class Archive:
         failed_urls: list[FailedUrlItem] = batch[FailedUrlItem]
         result = StoreResult()
         now = utcnow()
-        with Session(self.engine) as session, session.begin():
-            if self.engine.dialect.name == "postgresql":
-                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+        with self._writing() as session:
             writer = ArticleWriter(session, now, run_id, rules or DedupRules())
             with session.no_autoflush:
                 writer.prefetch(
@@ -366,7 +374,7 @@ class Archive:
 
     def save_probe_fingerprints(self, fingerprints: Sequence[ProbeFingerprint]) -> None:
         """Replace the stored fingerprints of the same origin and URL shape."""
-        with Session(self.engine) as session, session.begin():
+        with self._writing() as session:
             for fingerprint in fingerprints:
                 existing = session.scalars(
                     select(ProbeFingerprint).where(

@@ -263,7 +263,7 @@ class SectionSpider(Spider):
             "playwright": True,
             "playwright_include_page": True,
             "playwright_context": f"render-{self.rendered_pages}",
-            "playwright_page_goto_kwargs": {"wait_until": "networkidle"},
+            "playwright_page_goto_kwargs": {"wait_until": self.crawler.settings.get("RENDER_WAIT_UNTIL")},
             "rendered": True,
             "then": getattr(request.callback, "__name__", "parse_article"),
             "then_errback": getattr(request.errback, "__name__", "fetch_failed"),

@@ -154,7 +154,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                # The client left (a browser closing a page mid-load): nothing to answer.
+                self.close_connection = True
 
     do_HEAD = do_GET
 
