@@ -39,6 +39,15 @@ ARCHIVE_DATABASE_URL = _env("ARCHIVE_DATABASE_URL", "sqlite:///archive.db")
 """Any SQLAlchemy URL: sqlite:///PATH (default archive.db) or postgresql+psycopg://..."""
 ARCHIVE_BATCH_SIZE = int(_env("ARCHIVE_BATCH_SIZE", "100"))
 """Items written per transaction; a crawl killed outright loses at most one batch."""
+ARCHIVE_LOCK_TIMEOUT_SECONDS = float(_env("ARCHIVE_LOCK_TIMEOUT_SECONDS", "30"))
+"""SQLite: how long a write waits for another writer's lock before it fails and is retried."""
+ARCHIVE_RETRIES = int(_env("ARCHIVE_RETRIES", "5"))
+"""Times a failed archive read or write is tried again when the failure may pass (a lost
+connection, a locked file); then the crawl stops with exit status 3."""
+ARCHIVE_RETRY_DELAY_SECONDS = float(_env("ARCHIVE_RETRY_DELAY_SECONDS", "1"))
+"""Pause before the first retry; it doubles each time (1 + 2 + 4 + 8 + 16 s by default)."""
+ARCHIVE_SQLITE_MAX_PAGE_COUNT = int(_env("ARCHIVE_SQLITE_MAX_PAGE_COUNT", "0"))
+"""SQLite: a ceiling on the archive file in pages (0: none), for a quota."""
 ARCHIVE_STATS_FILE = _env("ARCHIVE_STATS_FILE", "")
 """If set, the crawl's stats are written there as JSON when it ends."""
 

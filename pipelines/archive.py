@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, func, select, text, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from crawler.items import (
@@ -39,6 +41,7 @@ from pipelines.models import (
 )
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 # Alembic announces each of its plugins at INFO on every start; only its migrations are news.
 logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
@@ -76,10 +79,92 @@ class StoreResult:
     resolved: int = 0
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+@dataclass(frozen=True)
+class ArchiveOptions:
+    """How the archive copes with a busy or failing database."""
+
+    lock_timeout: float = 30.0
+    """SQLite: seconds to wait for another writer's lock before a write fails (and is retried)."""
+    retries: int = 5
+    """Times a failed read or write is tried again, when the failure may pass."""
+    retry_delay: float = 1.0
+    """Seconds before the first retry; each next one waits twice as long."""
+    sqlite_max_page_count: int = 0
+    """SQLite: a ceiling on the file, in pages (0: none), for quotas and for tests of a full disk."""
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> ArchiveOptions:
+        return cls(
+            lock_timeout=settings.getfloat("ARCHIVE_LOCK_TIMEOUT_SECONDS"),
+            retries=settings.getint("ARCHIVE_RETRIES"),
+            retry_delay=settings.getfloat("ARCHIVE_RETRY_DELAY_SECONDS"),
+            sqlite_max_page_count=settings.getint("ARCHIVE_SQLITE_MAX_PAGE_COUNT"),
+        )
+
+
+class ArchiveUnavailable(RuntimeError):
+    """The archive cannot be read or written, for good or after its retries; says why in one line."""
+
+
+# PostgreSQL SQLSTATE classes of failures that may pass: lost connections (08), the server
+# shutting down or starting (57P), serialization failures and deadlocks (40).
+_TRANSIENT_SQLSTATES = ("08", "57P", "40")
+
+
+def transient(error: SQLAlchemyError) -> bool:
+    """Whether a database error may pass if the same work is tried again."""
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        sqlstate = getattr(error.orig, "sqlstate", None)
+        if sqlstate:
+            return str(sqlstate).startswith(_TRANSIENT_SQLSTATES)
+        message = str(error.orig).lower()
+        if "locked" in message or "busy" in message:
+            return True
+        # psycopg raises OperationalError without a SQLSTATE when the connection is gone.
+        return isinstance(error, OperationalError) and not isinstance(error.orig, sqlite3.Error)
+    return False
+
+
+def _describe(error: BaseException) -> str:
+    origin = getattr(error, "orig", None) or error
+    return f"{type(origin).__name__}: {str(origin).strip().splitlines()[0] if str(origin).strip() else ''}"
+
+
+def _retried(method: Callable[..., _T]) -> Callable[..., _T]:
+    """Run an archive method again, with growing pauses, while its failure may pass."""
+
+    @functools.wraps(method)
+    def run(self: Archive, *args: Any, **kwargs: Any) -> _T:
+        delay = self.options.retry_delay
+        for attempt in range(self.options.retries + 1):
+            try:
+                return method(self, *args, **kwargs)
+            except SQLAlchemyError as error:
+                if not transient(error) or attempt == self.options.retries:
+                    tries = f" after {attempt + 1} tries" if attempt else ""
+                    raise ArchiveUnavailable(f"{_describe(error)}{tries}") from error
+                logger.warning(
+                    "The archive failed (%s); trying again in %.0f s (%d of %d)",
+                    _describe(error),
+                    delay,
+                    attempt + 1,
+                    self.options.retries,
+                )
+                time.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    return run
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, options: ArchiveOptions) -> None:
     cursor = dbapi_connection.cursor()
     # First, so that even switching the journal waits for another writer instead of failing.
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(options.lock_timeout * 1000)}")
+    if options.sqlite_max_page_count:
+        cursor.execute(f"PRAGMA max_page_count={int(options.sqlite_max_page_count)}")
     # WAL lets readers (the query tools, Datasette) work while a crawl writes. It stays set in
     # the file; switching a new file to it fails at once, busy timeout or not, while another
     # connection holds a lock, so that one step is retried.
@@ -108,10 +193,11 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_archive_engine(url: str) -> Engine:
+def create_archive_engine(url: str, options: ArchiveOptions | None = None) -> Engine:
+    options = options or ArchiveOptions()
     engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, options=options))
         event.listen(engine, "connect", _sqlite_autocommit)
         event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
@@ -131,17 +217,18 @@ class Archive:
     _shared: dict[str, tuple[Archive, int]] = {}  # noqa: RUF012
     _shared_lock = threading.Lock()
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, options: ArchiveOptions | None = None) -> None:
         self.engine = engine
+        self.options = options or ArchiveOptions()
         self._shared_url: str | None = None
 
     @classmethod
-    def acquire(cls, url: str) -> Archive:
+    def acquire(cls, url: str, options: ArchiveOptions | None = None) -> Archive:
         """The crawl's shared archive at url, opened (and upgraded) by its first user."""
         with cls._shared_lock:
             archive, users = cls._shared.get(url, (None, 0))
             if archive is None:
-                archive = cls.open(url)
+                archive = cls.open(url, options=options)
                 archive._shared_url = url
             cls._shared[url] = (archive, users + 1)
             return archive
@@ -158,12 +245,18 @@ class Archive:
         self.close()
 
     @classmethod
-    def open(cls, url: str, *, upgrade: bool = True) -> Archive:
-        archive = cls(create_archive_engine(url))
+    def open(cls, url: str, *, upgrade: bool = True, options: ArchiveOptions | None = None) -> Archive:
+        """The archive at url, its schema created or upgraded; ArchiveUnavailable if it cannot be."""
+        archive = cls(create_archive_engine(url, options), options)
         if upgrade:
-            archive.upgrade()
+            try:
+                archive.upgrade()
+            except BaseException:
+                archive.close()
+                raise
         return archive
 
+    @_retried
     def upgrade(self, revision: str = "head") -> None:
         """Create the schema, or bring an older archive up to the current revision."""
         config = alembic_config()
@@ -186,6 +279,7 @@ class Archive:
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
             yield session
 
+    @_retried
     def start_run(self, spider: str) -> int:
         with Session(self.engine) as session, session.begin():
             run = CrawlRun(spider=spider, started_at=utcnow())
@@ -193,6 +287,7 @@ class Archive:
             session.flush()
             return run.id
 
+    @_retried
     def finish_run(self, run_id: int, reason: str, stats: dict[str, Any]) -> None:
         with Session(self.engine) as session, session.begin():
             run = session.get_one(CrawlRun, run_id)
@@ -200,6 +295,7 @@ class Archive:
             run.finish_reason = reason
             run.stats = stats
 
+    @_retried
     def store(
         self,
         items: Iterable[Any],
@@ -283,12 +379,14 @@ class Archive:
         row.last_page = item.last_page or row.last_page
         row.updated_at = now
 
+    @_retried
     def crawl_state(self, section_url: str) -> CrawlState | None:
         with Session(self.engine, expire_on_commit=False) as session:
             return session.scalars(
                 select(CrawlState).where(CrawlState.section_url == section_url)
             ).one_or_none()
 
+    @_retried
     def known(self, urls: Iterable[str]) -> dict[str, KnownUrl]:
         """What the archive already holds under these canonical URLs."""
         wanted = list(dict.fromkeys(urls))
@@ -317,6 +415,7 @@ class Archive:
                 found.setdefault(url, KnownUrl("dead"))
         return found
 
+    @_retried
     def last_new_article_at(self, section: str | None = None) -> datetime | None:
         """When the archive last gained an article (of a section, given its breadcrumb name)."""
         with Session(self.engine) as session:
@@ -357,6 +456,7 @@ class Archive:
         row.last_seen_at = now
         row.resolved_at = None
 
+    @_retried
     def unresolved_failed_urls(self, limit: int = 1000) -> list[str]:
         """URLs whose last fetch failed for a passing reason, oldest first: the next run tries them first."""
         with Session(self.engine) as session:
@@ -368,10 +468,12 @@ class Archive:
             )
             return list(session.scalars(statement))
 
+    @_retried
     def probe_fingerprints(self, origin: str) -> list[ProbeFingerprint]:
         with Session(self.engine, expire_on_commit=False) as session:
             return list(session.scalars(select(ProbeFingerprint).where(ProbeFingerprint.origin == origin)))
 
+    @_retried
     def save_probe_fingerprints(self, fingerprints: Sequence[ProbeFingerprint]) -> None:
         """Replace the stored fingerprints of the same origin and URL shape."""
         with self._writing() as session:

@@ -13,7 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.items import ArticleItem
-from pipelines.archive import STORED_ITEMS, Archive, StoreResult
+from pipelines.archive import STORED_ITEMS, Archive, ArchiveOptions, ArchiveUnavailable, StoreResult
 from pipelines.articles import DedupRules
 
 logger = logging.getLogger(__name__)
@@ -45,9 +45,12 @@ class StoragePipeline:
             publish_window=timedelta(hours=settings.getfloat("DEDUP_PUBLISH_WINDOW_HOURS")),
             simhash_max_distance=settings.getint("DEDUP_SIMHASH_MAX_DISTANCE"),
         )
+        self.options = ArchiveOptions.from_settings(settings)
         self.archive: Archive | None = None
         self.run_id: int | None = None
         self.buffer: list[Any] = []
+        self.failure: str | None = None
+        """Why the archive cannot be written; once set, the crawl is stopping."""
         self._lock = asyncio.Lock()
         # The run's record is finished once everything has closed, so that it holds the
         # results of the health checks, which run as the spider closes.
@@ -58,14 +61,21 @@ class StoragePipeline:
         return cls(crawler)
 
     async def open_spider(self) -> None:
-        self.archive = await asyncio.to_thread(Archive.acquire, self.database_url)
-        assert self.crawler.spider is not None
-        self.run_id = await asyncio.to_thread(self.archive.start_run, self.crawler.spider.name)
+        try:
+            self.archive = await asyncio.to_thread(Archive.acquire, self.database_url, self.options)
+            assert self.crawler.spider is not None
+            self.run_id = await asyncio.to_thread(self.archive.start_run, self.crawler.spider.name)
+        except ArchiveUnavailable as error:
+            self._give_up(f"the archive at {self.database_url} cannot be opened: {error}", [])
+            return
         self.crawler.stats.set_value("archive/crawl_run_id", self.run_id)
         logger.info("Archiving to %s (crawl run %d)", self.archive.engine.url.render_as_string(), self.run_id)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, STORED_ITEMS):
+            return item
+        if self.failure is not None:
+            self.crawler.stats.inc_value("archive/unwritten_items")
             return item
         self.buffer.append(item)
         self.crawler.stats.inc_value("archive/items_received")
@@ -78,13 +88,36 @@ class StoragePipeline:
             if not self.buffer:
                 return
             batch, self.buffer = self.buffer, []
-            assert self.archive is not None
-            result = await asyncio.to_thread(self.archive.store, batch, run_id=self.run_id, rules=self.rules)
+            if self.archive is None or self.failure is not None:
+                self.crawler.stats.inc_value("archive/unwritten_items", len(batch))
+                return
+            try:
+                result = await asyncio.to_thread(
+                    self.archive.store, batch, run_id=self.run_id, rules=self.rules
+                )
+            except ArchiveUnavailable as error:
+                self._give_up(f"the archive cannot be written: {error}", batch)
+                return
             self.crawler.stats.inc_value("archive/items_written", len(batch))
             self._count(result)
             logger.debug(
                 "Wrote %d items (%d articles)", len(batch), sum(isinstance(i, ArticleItem) for i in batch)
             )
+
+    def _give_up(self, reason: str, unwritten: list[Any]) -> None:
+        """Stop the crawl, loudly: what is already written stays; nothing is dropped unsaid."""
+        self.failure = reason
+        stats = self.crawler.stats
+        stats.set_value("archive/fatal", reason)
+        stats.inc_value("archive/unwritten_items", len(unwritten))
+        logger.error(
+            "%s. %d items of this batch were not written; the crawl stops (those articles are "
+            "fetched again by the next run).",
+            reason,
+            len(unwritten),
+        )
+        assert self.crawler.engine is not None
+        asyncio.get_event_loop().create_task(self.crawler.engine.close_spider_async(reason="archive_error"))
 
     def _count(self, result: StoreResult) -> None:
         stats = self.crawler.stats
@@ -103,9 +136,14 @@ class StoragePipeline:
         await self.flush()
 
     async def engine_stopped(self) -> None:
-        if self.archive is None or self.run_id is None:
+        if self.archive is None:
             return
         stats = jsonable_stats(self.crawler.stats.get_stats())
         reason = str(stats.get("finish_reason", "unknown"))
-        await asyncio.to_thread(self.archive.finish_run, self.run_id, reason, stats)
-        await asyncio.to_thread(self.archive.release)
+        try:
+            if self.run_id is not None:
+                await asyncio.to_thread(self.archive.finish_run, self.run_id, reason, stats)
+        except ArchiveUnavailable as error:
+            logger.error("The crawl run's record could not be finished: %s", error)
+        finally:
+            await asyncio.to_thread(self.archive.release)

@@ -1,5 +1,6 @@
-"""`scrapy crawl` as Scrapy has it, but a crawl that fails its health checks exits with status 1,
-and one whose rendering settings cannot work stops before it starts, with status 2."""
+"""`scrapy crawl` as Scrapy has it, with exit statuses a scheduler can act on: 1 a health check
+failed, 2 the rendering settings cannot work (nothing was fetched), 3 the archive could not be
+read or written (what was written before stays)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from crawler.rendering import browser_problem, render_mode
 # Exit statuses a scheduler can act on.
 EXIT_HEALTH_FAILED = 1
 EXIT_BAD_SETTINGS = 2
+EXIT_ARCHIVE_FAILED = 3
 
 
 class Command(ScrapyCrawlCommand):
@@ -32,6 +34,12 @@ class Command(ScrapyCrawlCommand):
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
+            return
+        fatal = crawler.stats.get_value("archive/fatal") if crawler.stats else None
+        if fatal:
+            unwritten = crawler.stats.get_value("archive/unwritten_items", 0) if crawler.stats else 0
+            print(f"chinadaily-archive: {fatal} ({unwritten} items not written)", file=sys.stderr)
+            self.exitcode = EXIT_ARCHIVE_FAILED
             return
         failed = crawler.stats.get_value("health/failed") if crawler.stats else None
         if failed:

@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.judging import ARTICLE, DEAD_VERDICTS, FAILED, VERDICTS
-from pipelines.archive import Archive
+from pipelines.archive import Archive, ArchiveUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -94,15 +94,18 @@ class HealthChecks:
         assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
         last_new = None
-        if self.database_url:
+        if self.database_url and not stats.get("archive/fatal"):
             section = stats.get("list/section")
-            archive = await asyncio.to_thread(Archive.acquire, self.database_url)
             try:
-                last_new = await asyncio.to_thread(
-                    archive.last_new_article_at, section if isinstance(section, str) else None
-                )
-            finally:
-                await asyncio.to_thread(archive.release)
+                archive = await asyncio.to_thread(Archive.acquire, self.database_url)
+                try:
+                    last_new = await asyncio.to_thread(
+                        archive.last_new_article_at, section if isinstance(section, str) else None
+                    )
+                finally:
+                    await asyncio.to_thread(archive.release)
+            except ArchiveUnavailable as error:
+                logger.error("The health checks could not read the archive: %s", error)
         failures = self.check(stats, last_new)
         if failures:
             for failure in failures:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
@@ -29,9 +29,10 @@ from crawler.siteurls import (
     site_article_id,
     to_origin,
 )
-from pipelines.archive import Archive, KnownUrl
+from pipelines.archive import Archive, ArchiveOptions, ArchiveUnavailable, KnownUrl
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # Article requests also take 304 Not Modified, the answer to a conditional re-check.
 ARTICLE_STATUSES = [304, *ERROR_STATUSES]
@@ -147,7 +148,13 @@ class SectionSpider(Spider):
     async def start(self) -> AsyncIterator[Request]:
         settings = self.crawler.settings
         if settings.getbool("ARCHIVE_ENABLED"):
-            self.archive = await asyncio.to_thread(Archive.acquire, settings.get("ARCHIVE_DATABASE_URL"))
+            assert self.crawler.stats is not None
+            if self.crawler.stats.get_value("archive/fatal"):
+                return
+            options = ArchiveOptions.from_settings(settings)
+            self.archive = await self._archive(Archive.acquire, settings.get("ARCHIVE_DATABASE_URL"), options)
+            if self.archive is None:
+                return
         if settings.getbool("SOFT404_PROBES_ENABLED"):
             self.judge.probes = await self._calibrate()
         # The rendering add-on has settled RENDER_AVAILABLE by now (after the spider was made).
@@ -161,7 +168,9 @@ class SectionSpider(Spider):
             )
         if not self._restore_walk():
             await self._choose_mode()
-        retry_urls = await asyncio.to_thread(self.archive.unresolved_failed_urls) if self.archive else []
+        retry_urls = await self._archive(self.archive.unresolved_failed_urls) if self.archive else []
+        if retry_urls is None:
+            return
         self.retrying = set(retry_urls)
         if retry_urls:
             logger.info("Trying first %d URLs that failed in earlier runs", len(retry_urls))
@@ -175,9 +184,25 @@ class SectionSpider(Spider):
                 yield self._list_request(url, retry=True)
         yield self._list_request(self.section_url)
 
+    async def _archive(self, method: Callable[..., _T], *args: Any) -> _T | None:
+        """Call the archive in a worker thread; if it is unavailable (after its own retries),
+        say so, and stop the crawl: it cannot know what is new."""
+        try:
+            return await asyncio.to_thread(method, *args)
+        except ArchiveUnavailable as error:
+            assert self.crawler.stats is not None and self.crawler.engine is not None
+            reason = f"the archive cannot be read: {error}"
+            if not self.crawler.stats.get_value("archive/fatal"):
+                self.crawler.stats.set_value("archive/fatal", reason)
+                logger.error("%s; the crawl stops", reason)
+            asyncio.get_event_loop().create_task(
+                self.crawler.engine.close_spider_async(reason="archive_error")
+            )
+            return None
+
     async def _choose_mode(self) -> None:
         state = (
-            await asyncio.to_thread(self.archive.crawl_state, canonical_url(self.section_url))
+            await self._archive(self.archive.crawl_state, canonical_url(self.section_url))
             if self.archive
             else None
         )
@@ -203,7 +228,9 @@ class SectionSpider(Spider):
         settings = self.crawler.settings
         now = datetime.now(UTC)
         max_age = timedelta(hours=settings.getfloat("SOFT404_PROBE_MAX_AGE_HOURS"))
-        stored = await asyncio.to_thread(self.archive.probe_fingerprints, self.origin) if self.archive else []
+        stored = (
+            (await self._archive(self.archive.probe_fingerprints, self.origin) or []) if self.archive else []
+        )
         fingerprints = {
             fp.shape: fp for fp in map(Fingerprint.from_row, stored) if now - fp.fetched_at < max_age
         }
@@ -233,7 +260,7 @@ class SectionSpider(Spider):
             )
         if probed and self.archive is not None:
             rows = [fp.to_row(self.origin) for fp in probed]
-            await asyncio.to_thread(self.archive.save_probe_fingerprints, rows)
+            await self._archive(self.archive.save_probe_fingerprints, rows)
         return ProbeSet(fingerprints, settings.getfloat("SOFT404_PROBE_SIMILARITY"))
 
     # --- Requests --------------------------------------------------------------------------
@@ -437,9 +464,9 @@ class SectionSpider(Spider):
                 logger.debug("Not an article URL, skipped: %s", url)
             else:
                 candidates.append((entry, url, canonical_url(url)))
-        known = (
-            await asyncio.to_thread(self.archive.known, [c for _, _, c in candidates]) if self.archive else {}
-        )
+        known = await self._archive(self.archive.known, [c for _, _, c in candidates]) if self.archive else {}
+        if known is None:
+            return
         requests, stop, older_seen = self._choose_items(
             candidates, known, response.url, number if walking else None
         )
