@@ -3,6 +3,7 @@
 import signal
 import time
 
+import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from pipelines.models import Article, ArticleUrl, ArticleVersion, CrawlRun
@@ -89,7 +90,8 @@ def test_two_crawls_at_once_create_no_duplicate(database_url):
     assert count(database_url, ArticleVersion) == len(stories)
 
 
-def test_sigterm_writes_what_was_buffered(database_url):
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_stop_signal_writes_what_was_buffered(database_url, stop):
     model = SiteModel({SECTION: 60, "/world/europe": 3})
     with serve(model, article_delay=0.2) as (base_url, _):
         settings = {"ARCHIVE_BATCH_SIZE": "1000", "CONCURRENT_REQUESTS": "2"}
@@ -101,7 +103,7 @@ def test_sigterm_writes_what_was_buffered(database_url):
             if "Spider opened" in line:
                 break
         time.sleep(4)
-        crawl.send_signal(signal.SIGTERM)
+        crawl.send_signal(stop)
         output = "".join(lines) + crawl.communicate(timeout=120)[0]
     assert crawl.returncode == 0, output[-3000:]
     assert "shutting down gracefully" in output
