@@ -56,6 +56,8 @@ class Judgement:
     """True when the generic extractor had to fill the headline or the body."""
     also_dead: list[DeadUrlItem] = field(default_factory=list)
     """Earlier URLs that this judgement shows to be dead (redirects to a shared target)."""
+    date_problems: list[str] = field(default_factory=list)
+    """Absurd times the article's page printed (read back, or left out)."""
 
     @property
     def dead(self) -> DeadUrlItem | None:
@@ -140,11 +142,11 @@ class PageJudge:
         judged = self._status(response, url, referrer) or self._article_redirect(response, url, referrer)
         if judged is not None:
             return judged
-        if not isinstance(response, TextResponse):
-            content_type = (response.headers.get("Content-Type") or b"").decode(
-                "latin-1"
-            ) or "no content type"
-            return self._make(THIN, f"not an HTML page ({content_type})", response, url, referrer=referrer)
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").split(";")[0].strip()
+        # Scrapy may guess text from the bytes; the server's own word on the type wins.
+        if not isinstance(response, TextResponse) or (content_type and "html" not in content_type.lower()):
+            shown = content_type or "no content type"
+            return self._make(THIN, f"not an HTML page ({shown})", response, url, referrer=referrer)
         shape = shape_of(url)
         page = ArticlePage(response)
         item = page.to_item()
@@ -207,6 +209,7 @@ class PageJudge:
             article=item,
             article_page=page,
             fallback=fallback,
+            date_problems=page.date_problems(),
         )
 
     def _article_redirect(self, response: Response, url: str, referrer: str | None) -> Judgement | None:

@@ -120,9 +120,16 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 CHINADAILY_RETRY_AFTER_MAX_SECONDS = float(_env("CHINADAILY_RETRY_AFTER_MAX_SECONDS", "120"))
 """The longest Retry-After the crawl waits before retrying a 429/503; longer ones are capped."""
 
+# A news page is well under a megabyte; a bigger answer (or one that inflates to more) is a
+# fault, not an article.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.retry.RetryAfterMiddleware": 550,
+    # Below the decompression middleware (590): it sees the inflated body.
+    "crawler.encoding.Utf8FirstMiddleware": 560,
 }
 
 DUPEFILTER_CLASS = "crawler.dupefilter.RedirectAwareDupeFilter"

@@ -12,7 +12,7 @@ from scrapy.http import TextResponse
 from crawler.items import ArticleItem
 from crawler.pages.breadcrumbs import breadcrumb_names, section_of
 from crawler.pages.byline import Byline, parse_byline
-from crawler.pages.dates import parse_beijing
+from crawler.pages.dates import SiteTime, read_site_time
 from crawler.pages.text import text_of
 from crawler.siteurls import (
     article_page_number,
@@ -122,21 +122,30 @@ class ArticlePage:
             return self._meta("source")
         return self.byline().source
 
-    def printed_time(self) -> datetime | None:
-        """The exact time printed on the page: the byline's 'Updated:' or div.xinf-le's time."""
+    def _printed(self) -> SiteTime:
         if self._chinese:
             for info in self._chinese_infos():
-                when = parse_beijing(info)
-                if when:
+                when = read_site_time(info)
+                if when.value or when.problem:
                     return when
-            return None
-        return self.byline().updated
+            return SiteTime(None)
+        byline = self.byline()
+        return SiteTime(byline.updated, byline.updated_problem)
+
+    def printed_time(self) -> datetime | None:
+        """The exact time printed on the page: the byline's 'Updated:' or div.xinf-le's time."""
+        return self._printed().value
+
+    def date_problems(self) -> list[str]:
+        """What was wrong with the times the page prints (see dates.read_site_time)."""
+        problems = [self._printed().problem, read_site_time(self._meta("publishdate")).problem]
+        return [problem for problem in problems if problem]
 
     def date_published(self) -> datetime | None:
         """The page's own evidence; a section list's time, when there is one, wins over it."""
         article_id = self.site_article_id()
         from_id = ws_id_time(article_id) if article_id else None
-        return from_id or self.printed_time() or parse_beijing(self._meta("publishdate"))
+        return from_id or self.printed_time() or read_site_time(self._meta("publishdate")).value
 
     def date_modified(self) -> datetime | None:
         return None if self._chinese else self.byline().updated

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from crawler.pages.dates import parse_beijing
+from crawler.pages.dates import read_site_time
 
 _BY = re.compile(r"^\s*by\s+", re.I)
 _UPDATED = re.compile(r"^\s*updated\s*:?\s*", re.I)
@@ -21,6 +21,8 @@ class Byline:
     authors: list[str] = field(default_factory=list)
     source: str | None = None
     updated: datetime | None = None
+    updated_problem: str | None = None
+    """What was wrong with the printed 'Updated:' time (see dates.read_site_time), if anything."""
 
 
 def parse_byline(text: str | None) -> Byline:
@@ -35,7 +37,8 @@ def parse_byline(text: str | None) -> Byline:
     rest: list[str] = []
     for segment in segments:
         if _UPDATED.match(segment):
-            byline.updated = parse_beijing(segment)
+            time = read_site_time(segment)
+            byline.updated, byline.updated_problem = time.value, time.problem
         elif _BY.match(segment) and not byline.authors and not rest:
             byline.authors = split_authors(_BY.sub("", segment))
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -26,3 +27,41 @@ def parse_beijing(text: str | None) -> datetime | None:
     except ValueError:
         return None
     return local.astimezone(UTC)
+
+
+# chinadaily.com.cn went online in 1995: an earlier time on it is a typo, not a date.
+EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
+# A time this far ahead is no clock skew but an error; a day or two ahead can be time zones.
+LATEST_AHEAD = timedelta(days=2)
+# Thai and other Buddhist-era calendars count 543 years ahead: 2569 BE is 2026 CE.
+BUDDHIST_ERA_OFFSET = 543
+
+
+@dataclass(frozen=True)
+class SiteTime:
+    """A time the site printed, made sense of: the time (or None) and what was wrong with it."""
+
+    value: datetime | None
+    problem: str | None = None
+    """'buddhist_era' (read back to the common era), 'in_the_future' or 'too_early' (left out)."""
+
+
+def read_site_time(text: str | None, now: datetime | None = None) -> SiteTime:
+    """parse_beijing, with absurd times told apart: a Buddhist-era year is read back, a time in
+    the future or before the site existed is left out."""
+    value = parse_beijing(text)
+    if value is None:
+        return SiteTime(None)
+    now = now or datetime.now(UTC)
+    problem = None
+    if EARLIEST.year + BUDDHIST_ERA_OFFSET <= value.year <= now.year + BUDDHIST_ERA_OFFSET + 1:
+        try:
+            value = value.replace(year=value.year - BUDDHIST_ERA_OFFSET)
+        except ValueError:  # 29 February of a year that has none in the other era
+            return SiteTime(None, "buddhist_era")
+        problem = "buddhist_era"
+    if value > now + LATEST_AHEAD:
+        return SiteTime(None, "in_the_future")
+    if value < EARLIEST:
+        return SiteTime(None, "too_early")
+    return SiteTime(value, problem)

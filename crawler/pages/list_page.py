@@ -9,7 +9,7 @@ from datetime import datetime
 from scrapy.http import TextResponse
 
 from crawler.pages.breadcrumbs import breadcrumb_names, section_of
-from crawler.pages.dates import parse_beijing
+from crawler.pages.dates import read_site_time
 from crawler.pages.text import text_of
 from crawler.siteurls import list_page_number, site_link
 
@@ -27,6 +27,8 @@ class ListEntry:
     url: str
     headline: str
     published: datetime | None
+    date_problem: str | None = None
+    """What was wrong with the listed time (see dates.read_site_time), if anything."""
 
 
 class SectionListPage:
@@ -55,8 +57,10 @@ class SectionListPage:
             if not href:
                 continue
             headline = text_of(link)
-            published = parse_beijing(node.css(".tw3_01_2_t b::text").get())
-            found.append(ListEntry(site_link(href, self.response.url), headline, published))
+            listed = read_site_time(node.css(".tw3_01_2_t b::text").get())
+            found.append(
+                ListEntry(site_link(href, self.response.url), headline, listed.value, listed.problem)
+            )
         return found
 
     def next_page_url(self) -> str | None:

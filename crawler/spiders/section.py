@@ -492,6 +492,9 @@ class SectionSpider(Spider):
         requests: list[Request] = []
         now = datetime.now(UTC)
         for entry, url, canonical in candidates:
+            if entry.date_problem:
+                self._count(f"dates/list_{entry.date_problem}")
+                logger.warning("An absurd listed time for %s (%s)", url, entry.date_problem.replace("_", " "))
             if self.since and entry.published and entry.published < self.since:
                 return requests, False, True
             if canonical in self.requested:
@@ -668,6 +671,9 @@ class SectionSpider(Spider):
             logger.warning("Site template not found, generic extractor used: %s", judgement.url)
         if judgement.verdict == "thin":
             self._count("extract/failed")
+        for problem in judgement.date_problems:
+            self._count(f"dates/{problem}")
+            logger.warning("An absurd time on %s (%s)", judgement.url, problem.replace("_", " "))
         for earlier in judgement.also_dead:
             self._count(f"soft404/{judgement.slug}")
             yield earlier

@@ -127,6 +127,9 @@ class ArticleData:
     images: list[tuple[int, int, str, str | None]] = field(default_factory=list)
     """(page, before paragraph number, src, caption)."""
     inlined_not_found: bool = False
+    fault: str | None = None
+    """The fault its URL is answered with (tests/site/faults.py), if any."""
+    listed_without_date: bool = False
     script_built: bool = False
     """Its headline, byline and body are written into the page by a script."""
     edition_of: int | None = None
@@ -165,6 +168,14 @@ class ArticleData:
 
     def expected(self) -> dict[str, object]:
         """The archive row this article must become, in the columns of DESIGN.md."""
+        published = self.published.astimezone(UTC)
+        modified: datetime | None = self.updated.astimezone(UTC)
+        if self.fault == "date_future":
+            modified = None  # an impossible time is no time
+        elif self.fault == "date_none":
+            # No time on the list nor in the byline: the WS id's time is the last resort.
+            published = datetime.fromtimestamp(int(self.article_id[2:10], 16), tz=UTC)
+            modified = None
         return {
             "canonical_url": self.canonical_url,
             "site_article_id": self.article_id,
@@ -173,8 +184,8 @@ class ArticleData:
             "source": self.source,
             "section": f"World > {SECTION_NAMES.get(self.section, self.section)}",
             "breadcrumbs": ["Home", "World", SECTION_NAMES.get(self.section, self.section)],
-            "date_published": self.published.astimezone(UTC),
-            "date_modified": self.updated.astimezone(UTC),
+            "date_published": published,
+            "date_modified": modified,
             "article_body": self.body,
             "images": [{"src": "https:" + src, "caption": caption} for _, _, src, caption in self.images],
             "language": "en",
@@ -218,6 +229,8 @@ class SiteModel:
         regional_editions: tuple[int, ...] = (6,),
         list_item_class: str = "tw3_01_2",
         script_built: tuple[int, ...] = (),
+        faults: dict[int, str] | None = None,
+        foreign_links: bool = False,
     ) -> None:
         self.sections = dict(sections or {"/world/asia_pacific": 45, "/world/europe": 6})
         self.seed = seed
@@ -230,6 +243,10 @@ class SiteModel:
         self.not_found_style = not_found_style
         self.list_item_class = list_item_class
         self.script_built = set(script_built)
+        self.faults: dict[int, str] = dict(faults or {})
+        self.foreign_links = foreign_links
+        """List page 1 also links to another host, the Chinese subsite and a script."""
+        """Articles of /world/asia_pacific answered with a fault of tests/site/faults.py."""
         """The CSS class of list items; another one is the site changing its list template."""
         self.gone: set[tuple[str, int]] = set()
         """Articles whose pages have since turned into the site's not-found page."""
@@ -336,7 +353,7 @@ class SiteModel:
             src = f"//img2.chinadaily.com.cn/images/{local:%Y%m}/{local:%d}/{index:024x}.jpeg"
             caption = None if index % 4 == 2 else f"People attend an event in {city}. [Photo/Agencies]"
             images.append((1, 1, src, caption))
-        return ArticleData(
+        article = ArticleData(
             section=section,
             index=index,
             published=published,
@@ -351,6 +368,27 @@ class SiteModel:
             inlined_not_found=index in self.inlined_not_found and section == "/world/asia_pacific",
             script_built=index in self.script_built and section == "/world/asia_pacific",
         )
+        fault = self.faults.get(index) if section == "/world/asia_pacific" else None
+        return self._with_fault(article, fault) if fault else article
+
+    @staticmethod
+    def _with_fault(article: ArticleData, fault: str) -> ArticleData:
+        """Faults that are part of the page itself: dates the site got wrong, a giant article."""
+        article = replace(article, fault=fault)
+        stamp = f"Updated: {article.updated:%Y-%m-%d %H:%M}"
+        if fault == "date_buddhist":
+            buddhist = article.updated.replace(year=article.updated.year + 543)
+            article.byline = article.byline.replace(stamp, f"Updated: {buddhist:%Y-%m-%d %H:%M}")
+        elif fault == "date_future":
+            article.byline = article.byline.replace(stamp, f"Updated: 2031-{article.updated:%m-%d %H:%M}")
+        elif fault == "date_none":
+            article.byline = article.byline.replace(f" | {stamp}", "")
+            article.listed_without_date = True
+        elif fault == "ten_thousand_paragraphs":
+            article.pages = [
+                [f"Paragraph {n} of a very long report on regional trade." for n in range(10_000)]
+            ]
+        return article
 
     def articles(self, section: str) -> list[ArticleData]:
         """Every article of a section, newest first."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import socket
+import struct
 import threading
 import time
 from collections import Counter
@@ -14,9 +16,11 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from tests.site import templates
+from tests.site import faults, templates
 from tests.site.model import ArticleData, SiteModel
 
+# Faults are injected into the articles of this section.
+FAULTY_SECTION = "/world/asia_pacific"
 ROBOTS_TXT = "User-agent: *\nDisallow: /search\nAllow: /\n"
 
 
@@ -45,9 +49,20 @@ class LocalSite:
         count = min(3, self.model.sections.get(section, 0))
         return [self.model.article(section, i) for i in range(count)]
 
+    def answer(self, path: str, request_headers: Mapping[str, str] | None = None) -> faults.Answer:
+        """The answer to a request, faults included (a pause, a cut connection)."""
+        status, headers, body = self.respond(path, request_headers)
+        found = self.model.find(path)
+        kind = self.model.faults.get(found[0].index) if found and found[0].section == FAULTY_SECTION else None
+        answer = faults.Answer(status, headers, body)
+        if kind and status == 200:
+            return faults.apply(kind, path, answer, self.requests[path])
+        return answer
+
     def respond(
         self, path: str, request_headers: Mapping[str, str] | None = None
     ) -> tuple[int, dict[str, str], bytes]:
+        """Status, headers and body for a path, as a well-behaved server sends them."""
         html_type = {"Content-Type": "text/html; charset=utf-8"}
         with self._lock:
             self.requests[path] += 1
@@ -75,6 +90,7 @@ class LocalSite:
                     self.model.page_count(section),
                     self._picks(section),
                     self.model.list_item_class,
+                    self.model.foreign_links and page == 1,
                 )
                 return 200, html_type, listing.encode()
         found = self.model.find(path)
@@ -85,7 +101,7 @@ class LocalSite:
             if (article.section, article.index) in self.model.gone:
                 return self._missing(path)
             body = templates.article_page(article, page, self._picks(article.section)).encode()
-            if not self.conditional:
+            if not self.conditional or article.index in self.model.faults:
                 return 200, html_type, body
             validators = {
                 "ETag": '"' + hashlib.sha1(body).hexdigest()[:20] + '"',
@@ -147,18 +163,32 @@ class _Handler(BaseHTTPRequestHandler):
     site: LocalSite
 
     def do_GET(self) -> None:
-        status, headers, body = self.site.respond(urlsplit(self.path).path, dict(self.headers.items()))
-        self.send_response(status)
-        for name, value in headers.items():
+        answer = self.site.answer(urlsplit(self.path).path, dict(self.headers.items()))
+        if answer.delay:
+            time.sleep(answer.delay)
+        body = answer.body
+        self.send_response(answer.status)
+        for name, value in answer.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+        # A short answer announces more than it sends.
+        self.send_header("Content-Length", str(len(body) + (5000 if answer.transport == "short" else 0)))
         self.end_headers()
-        if self.command != "HEAD":
-            try:
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                # The client left (a browser closing a page mid-load): nothing to answer.
+        if self.command == "HEAD":
+            return
+        try:
+            if answer.transport == "reset":
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                # SO_LINGER with a zero timeout makes close() send a TCP reset.
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 self.close_connection = True
+                return
+            self.wfile.write(body)
+            if answer.transport == "short":
+                self.close_connection = True
+        except (BrokenPipeError, ConnectionResetError):
+            # The client left (a browser closing a page mid-load): nothing to answer.
+            self.close_connection = True
 
     do_HEAD = do_GET
 

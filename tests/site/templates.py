@@ -82,6 +82,7 @@ def list_page(
     page_count: int,
     picks: list[ArticleData],
     item_class: str = "tw3_01_2",
+    foreign_links: bool = False,
 ) -> str:
     frame = _frame()
     name = html.escape(_section_name(section))
@@ -100,9 +101,20 @@ def list_page(
                         </a>
                     <span class="{item_class}_t">
                 <h4><a shape="rect" href="{href}">{article.headline_html}</a></h4>
-                <b>{when:%Y-%m-%d %H:%M}</b>
+                {"" if getattr(article, "listed_without_date", False) else f"<b>{when:%Y-%m-%d %H:%M}</b>"}
               </span>
                 </div>""")
+    if foreign_links:
+        # Items a crawl must never follow: another host, the Chinese subsite, a script.
+        for href in (
+            "https://www.example.com/a/201701/05/WS586da87b00100000d5807fb1.html",
+            "//cn.chinadaily.com.cn/a/201701/05/WS586da87b00100000d5807fb1.html",
+            "javascript:void(0);",
+        ):
+            items.append(
+                f'<div class="mb10 {item_class} "><span class="{item_class}_t"><h4><a href="{href}">'
+                "Elsewhere</a></h4><b>2017-01-05 10:00</b></span></div>"
+            )
     base = f"{HOST}{section}"
 
     def page_url(number: int) -> str:
