@@ -166,6 +166,13 @@ class _Handler(BaseHTTPRequestHandler):
         answer = self.site.answer(urlsplit(self.path).path, dict(self.headers.items()))
         if answer.delay:
             time.sleep(answer.delay)
+        try:
+            self._send(answer)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client left (a timeout, a browser closing a page mid-load): nothing to answer.
+            self.close_connection = True
+
+    def _send(self, answer: faults.Answer) -> None:
         body = answer.body
         self.send_response(answer.status)
         for name, value in answer.headers.items():
@@ -175,19 +182,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD":
             return
-        try:
-            if answer.transport == "reset":
-                self.wfile.write(body[: len(body) // 2])
-                self.wfile.flush()
-                # SO_LINGER with a zero timeout makes close() send a TCP reset.
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.close_connection = True
-                return
-            self.wfile.write(body)
-            if answer.transport == "short":
-                self.close_connection = True
-        except (BrokenPipeError, ConnectionResetError):
-            # The client left (a browser closing a page mid-load): nothing to answer.
+        if answer.transport == "reset":
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            # SO_LINGER with a zero timeout makes close() send a TCP reset.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
+        self.wfile.write(body)
+        if answer.transport == "short":
             self.close_connection = True
 
     do_HEAD = do_GET
