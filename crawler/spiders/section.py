@@ -668,7 +668,9 @@ class SectionSpider(Spider):
             log("%s (%s): %s", judgement.verdict, judgement.reason, judgement.url)
         if judgement.fallback:
             self._count("extract/fallback")
-            logger.warning("Site template not found, generic extractor used: %s", judgement.url)
+            logger.warning(
+                "The site template gave no headline or body; generic extractor used: %s", judgement.url
+            )
         if judgement.verdict == "thin":
             self._count("extract/failed")
         for problem in judgement.date_problems:

@@ -1,0 +1,336 @@
+"""The benchmark: chinadaily-archive against what a user would otherwise use, on the same pages.
+
+    python -m benchmarks.compare [--articles 10000] [--large 50000] [--json FILE]
+
+Serves the local copy of the site (tests/site, pages made on the fly; multi-page articles and
+dead links mixed in) on 127.0.0.1 and measures, in one run:
+
+1. crawl throughput: `scrapy crawl asia_pacific` with every pipeline and storage on, against a
+   bare Scrapy spider (benchmarks/bare_spider.py) fetching the same pages, at the same concurrency
+   and no delay;
+2. extraction speed: our page objects against trafilatura and readability-lxml, in one process;
+3. extraction quality on the labelled pages of tests/fixtures (real and written reported apart);
+4. storage: rows/s batched and one row a transaction, SQLite and PostgreSQL;
+5. memory: the crawl's peak RSS over --articles and --large articles;
+6. incremental cost: the requests a re-run makes over the unchanged archive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import trafilatura
+from readability import Document
+from scrapy.http import HtmlResponse, Request
+
+from benchmarks.storage import write_figures
+from crawler.judging import PageJudge
+from pipelines.similarity import words
+from tests.crawling import ROOT, crawl_command
+from tests.databases import postgres_unavailable
+from tests.labelled import labelled_pages
+from tests.site import LocalSite, SiteModel, serve
+
+SECTION = "/world/asia_pacific"
+BEIJING = timezone(timedelta(hours=8))
+CONCURRENCY = {"CONCURRENT_REQUESTS": "16", "CONCURRENT_REQUESTS_PER_DOMAIN": "16"}
+
+
+def site_model(articles: int) -> SiteModel:
+    dead = {"soft404": 10, "hard404": 3, "redirect_home": 3, "thin": 2}
+    return SiteModel({SECTION: articles, "/world/europe": 6}, dead_links=dead)
+
+
+# --- 1, 5, 6: crawls ------------------------------------------------------------------------------
+
+
+def our_crawl(base_url: str, database_url: str, folder: Path) -> dict[str, Any]:
+    stats_file = folder / f"ours-{time.monotonic_ns()}.json"
+    settings = {
+        **CONCURRENCY,
+        "ARCHIVE_STATS_FILE": str(stats_file),
+        "LOG_LEVEL": "WARNING",
+        "HEALTH_ENABLED": "0",
+    }
+    command, env = crawl_command("asia_pacific", base_url, database_url, settings=settings)
+    subprocess.run(command, cwd=ROOT, env=env, check=True, stdin=subprocess.DEVNULL)
+    return dict(json.loads(stats_file.read_text()))
+
+
+def bare_crawl(base_url: str, folder: Path) -> dict[str, Any]:
+    stats_file = folder / "bare.json"
+    command = [sys.executable, "-m", "scrapy", "runspider", str(ROOT / "benchmarks" / "bare_spider.py")]
+    command += ["-a", f"base_url={base_url}", "-a", f"stats_file={stats_file}"]
+    settings = {
+        **CONCURRENCY,
+        "DOWNLOAD_DELAY": "0",
+        "LOG_LEVEL": "WARNING",
+        "REMOTE_CONTROL_ENABLED": "False",
+    }
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
+    # Outside the project folder: Scrapy's defaults, none of the project's settings.
+    subprocess.run(command, cwd=folder, check=True, stdin=subprocess.DEVNULL)
+    return dict(json.loads(stats_file.read_text()))
+
+
+def pages_per_second(stats: dict[str, Any]) -> float:
+    return float(stats["downloader/response_count"]) / float(stats["elapsed_time_seconds"])
+
+
+def crawl_figures(articles: int, large: int | None) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        with serve(site_model(articles)) as (base_url, site):
+            database_url = f"sqlite:///{folder}/archive.db"
+            bare = bare_crawl(base_url, folder)
+            ours = our_crawl(base_url, database_url, folder)
+            before = dict(site.requests)
+            our_crawl(base_url, database_url, folder)
+            rerun = {
+                path: n - before.get(path, 0) for path, n in site.requests.items() if n > before.get(path, 0)
+            }
+        figures["throughput"] = {
+            "articles": articles,
+            "pages_bare": bare["downloader/response_count"],
+            "pages_ours": ours["downloader/response_count"],
+            "bare_pages_per_s": round(pages_per_second(bare), 1),
+            "ours_pages_per_s": round(pages_per_second(ours), 1),
+            "ratio": round(pages_per_second(ours) / pages_per_second(bare), 3),
+            "articles_archived": ours.get("archive/articles_new", 0),
+        }
+        figures["incremental"] = {
+            "articles": articles,
+            "requests": sum(n for path, n in rerun.items() if path != "/robots.txt"),
+            "paths": sorted(path for path in rerun if path != "/robots.txt"),
+        }
+        peaks = {articles: ours["memusage/max"] / 2**20}
+        if large:
+            with serve(site_model(large)) as (base_url, _):
+                peaks[large] = (
+                    our_crawl(base_url, f"sqlite:///{folder}/large.db", folder)["memusage/max"] / 2**20
+                )
+        figures["memory"] = {
+            "peak_rss_mb": {str(count): round(peak) for count, peak in peaks.items()},
+            "ratio": round(max(peaks.values()) / min(peaks.values()), 3),
+        }
+    return figures
+
+
+# --- 2, 3: extraction ---------------------------------------------------------------------------------
+
+
+def ours(response: HtmlResponse) -> dict[str, Any]:
+    judgement = PageJudge(40).judge_article(response)
+    item = judgement.article
+    if item is None:
+        return {"headline": None, "authors": [], "date": None, "body": ""}
+    return {
+        "headline": item.headline,
+        "authors": item.authors,
+        "date": item.date_published,
+        "body": item.article_body,
+    }
+
+
+def with_trafilatura(response: HtmlResponse) -> dict[str, Any]:
+    document = trafilatura.bare_extraction(response.text, url=response.url, with_metadata=True)
+    if not isinstance(document, trafilatura.settings.Document):
+        return {"headline": None, "authors": [], "date": None, "body": ""}
+    authors = [name.strip() for name in (document.author or "").split(";") if name.strip()]
+    return {
+        "headline": document.title,
+        "authors": authors,
+        "date": document.date,
+        "body": document.text or "",
+    }
+
+
+def with_readability(response: HtmlResponse) -> dict[str, Any]:
+    document = Document(response.text)
+    body = " ".join(
+        HtmlResponse(url=response.url, body=document.summary().encode(), encoding="utf-8")
+        .css("::text")
+        .getall()
+    )
+    return {"headline": document.short_title(), "authors": None, "date": None, "body": body}
+
+
+EXTRACTORS = {
+    "chinadaily-archive": ours,
+    "trafilatura": with_trafilatura,
+    "readability-lxml": with_readability,
+}
+
+
+def speed_pages(count: int) -> list[HtmlResponse]:
+    """Article pages of the local site, straight from its page generator (no HTTP)."""
+    model = site_model(count)
+    site = LocalSite(model)
+    pages = []
+    for article in model.articles(SECTION)[:count]:
+        status, _, body = site.respond(article.path())
+        url = "https://www.chinadaily.com.cn" + article.path()
+        pages.append(HtmlResponse(url=url, body=body, status=status, request=Request(url)))
+    return pages
+
+
+def speed_figures(pages: list[HtmlResponse]) -> dict[str, float]:
+    timings = {}
+    for name, extract in EXTRACTORS.items():
+        began = time.perf_counter()
+        for page in pages:
+            extract(page)
+        timings[name] = round((time.perf_counter() - began) * 1000 / len(pages), 2)
+    return timings
+
+
+@dataclass
+class Score:
+    headline: int = 0
+    authors: int = 0
+    date: int = 0
+    body_f1: float = 0.0
+    pages: int = 0
+
+
+def f1(found: str, expected: str) -> float:
+    got, want = Counter(words(found)), Counter(words(expected))
+    common = sum((got & want).values())
+    if not common:
+        return 0.0
+    precision, recall = common / sum(got.values()), common / sum(want.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def _day(value: Any) -> str | None:
+    """The Beijing day of a time (ours, a datetime) or the day an extractor reported (text)."""
+    if isinstance(value, datetime):
+        return value.astimezone(BEIJING).strftime("%Y-%m-%d")
+    return str(value)[:10] if value else None
+
+
+def quality_figures() -> dict[str, dict[str, dict[str, float | None]]]:
+    """Scores on every field-labelled article page (each page of a multi-page article alone)."""
+    pages = [(page, page.response()) for page in labelled_pages("article")]
+    report: dict[str, dict[str, dict[str, float | None]]] = {}
+    for origin in ("real", "written"):
+        report[origin] = {}
+        for name, extract in EXTRACTORS.items():
+            score = Score()
+            for page, response in (pair for pair in pages if pair[0].origin == origin):
+                fields = page.label["fields"]
+                got = extract(response)
+                score.pages += 1
+                score.headline += got["headline"] == fields["headline"]
+                score.authors += got["authors"] == fields["authors"]
+                expected_day = _day(datetime.fromisoformat(fields["date_published"].replace("Z", "+00:00")))
+                score.date += _day(got["date"]) == expected_day
+                score.body_f1 += f1(got["body"], fields["article_body"])
+            report[origin][name] = {
+                "pages": score.pages,
+                "headline": round(score.headline / score.pages, 3),
+                "authors": round(score.authors / score.pages, 3) if name != "readability-lxml" else None,
+                "date": round(score.date / score.pages, 3) if name != "readability-lxml" else None,
+                "body_f1": round(score.body_f1 / score.pages, 4),
+            }
+    return report
+
+
+# --- Report -----------------------------------------------------------------------------------------------
+
+
+def versions() -> dict[str, str]:
+    names = ("scrapy", "sqlalchemy", "trafilatura", "readability-lxml", "lxml", "playwright")
+    found = {"python": platform.python_version()}
+    found.update({name: version(name) for name in names})
+    return found
+
+
+def report(figures: dict[str, Any]) -> str:
+    lines = [f"chinadaily-archive benchmark, {figures['date']} ({figures['machine']})"]
+    throughput = figures["throughput"]
+    lines.append(
+        f"1. crawl of {throughput['articles']:,} articles: ours {throughput['ours_pages_per_s']} pages/s "
+        f"({throughput['pages_ours']:,} pages, storage on), bare Scrapy {throughput['bare_pages_per_s']} pages/s "
+        f"({throughput['pages_bare']:,} pages) — ratio {throughput['ratio']} (goal >= 0.8)"
+    )
+    speed = figures["extraction_ms_per_page"]
+    lines.append(
+        "2. extraction, ms/page: "
+        + ", ".join(f"{name} {ms}" for name, ms in speed.items())
+        + f" — trafilatura / ours = {round(speed['trafilatura'] / speed['chinadaily-archive'], 1)}x (goal >= 5x)"
+    )
+    lines.append("3. extraction quality (share of pages right; body: mean token F1):")
+    lines.append(f"   {'pages':<8}{'extractor':<20}{'headline':>9}{'authors':>9}{'date':>7}{'body F1':>9}")
+    for origin, tools in figures["quality"].items():
+        for name, score in tools.items():
+            authors = "-" if score["authors"] is None else f"{score['authors']:.0%}"
+            date = "-" if score["date"] is None else f"{score['date']:.0%}"
+            lines.append(
+                f"   {origin + ' (' + str(score['pages']) + ')':<8}{name:<20}{score['headline']:>9.0%}"
+                f"{authors:>9}{date:>7}{score['body_f1']:>9.3f}"
+            )
+    for row in figures["storage"]:
+        lines.append(
+            f"4. storage, {row['database']}: {row['batched_500_rows_per_s']:,} rows/s batched, "
+            f"{row['one_row_per_transaction_rows_per_s']:,} rows/s one row a transaction"
+        )
+    memory = figures["memory"]
+    lines.append(
+        "5. peak RSS of the crawl: "
+        + ", ".join(f"{count} articles {mb} MB" for count, mb in memory["peak_rss_mb"].items())
+        + f" — ratio {memory['ratio']} (goal <= 1.25)"
+    )
+    incremental = figures["incremental"]
+    lines.append(
+        f"6. a re-run over the unchanged archive of {incremental['articles']:,} articles made "
+        f"{incremental['requests']} requests ({', '.join(incremental['paths'])}), robots.txt aside"
+    )
+    lines.append("versions: " + ", ".join(f"{name} {number}" for name, number in figures["versions"].items()))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument(
+        "--large", type=int, default=50_000, help="articles of the second memory run (0: none)"
+    )
+    parser.add_argument("--speed-pages", type=int, default=300)
+    parser.add_argument("--rows", type=int, default=10_000, help="rows of the storage measurement")
+    parser.add_argument("--json", type=Path, help="write the figures here too")
+    args = parser.parse_args(argv)
+    figures: dict[str, Any] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores",
+        "versions": versions(),
+    }
+    figures.update(crawl_figures(args.articles, args.large or None))
+    figures["extraction_ms_per_page"] = speed_figures(speed_pages(args.speed_pages))
+    figures["quality"] = quality_figures()
+    figures["storage"] = write_figures(args.rows, with_postgres=postgres_unavailable() is None)
+    print(report(figures))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=1, default=str) + "\n")
+    return figures
+
+
+if __name__ == "__main__":
+    main()
