@@ -318,6 +318,9 @@ def cmd_dead(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) -> N
 
 
 def cmd_runs(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) -> None:
+    if args.shared:
+        _shared_runs(reader, args, out)
+        return
     rows = reader.runs(args.limit)
     if args.json:
         out.writelines(_json_line(row) + "\n" for row in rows)
@@ -343,6 +346,92 @@ def cmd_runs(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) -> N
         ["run", "spider", "started", "finished", "new", "updated", "dead", "health"],
         out,
     )
+
+
+def _shared_runs(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) -> None:
+    """The totals of each shared run (REDIS_URL): the crawl_runs rows of its workers added up."""
+    totals: dict[str, dict[str, Any]] = {}
+    keys = [
+        "downloader/response_count",
+        "archive/articles_new",
+        "archive/articles_updated",
+        "archive/dead_urls",
+    ]
+    for run in reversed(reader.runs()):
+        stats = run["stats"] or {}
+        shared = stats.get("shared/run")
+        if not shared:
+            continue
+        total = totals.setdefault(
+            shared,
+            {
+                "run": shared,
+                "spider": run["spider"],
+                "started_at": run["started_at"],
+                "workers": 0,
+                "finished": 0,
+                **dict.fromkeys(keys, 0),
+            },
+        )
+        total["workers"] += 1
+        total["finished"] += run["finish_reason"] == "finished"
+        for key in keys:
+            total[key] += stats.get(key, 0)
+    rows = sorted(totals.values(), key=lambda total: str(total["started_at"]), reverse=True)[: args.limit]
+    if args.json:
+        out.writelines(_json_line(row) + "\n" for row in rows)
+        return
+    table(
+        [
+            [
+                row["run"],
+                row["spider"],
+                _when(row["started_at"]),
+                f"{row['finished']}/{row['workers']}",
+                *(row[key] for key in keys),
+            ]
+            for row in rows
+        ],
+        ["shared run", "spider", "started", "finished", "pages", "new", "updated", "dead"],
+        out,
+    )
+
+
+def cmd_frontier(args: argparse.Namespace, out: IO[str]) -> None:
+    """What the workers of shared runs are doing, read from Redis."""
+    import redis
+
+    from crawler.distributed import describe_runs
+
+    try:
+        runs = describe_runs(redis.Redis.from_url(args.redis, socket_connect_timeout=5), args.prefix)
+    except redis.RedisError as error:
+        raise FrontierUnavailable(f"Redis at {args.redis} cannot be read: {error}") from error
+    if args.json:
+        out.writelines(_json_line(run) + "\n" for run in runs)
+        return
+    if not runs:
+        out.write(f"No shared run under the prefix {args.prefix!r} at {args.redis}.\n")
+    for run in runs:
+        lost = "; a worker was lost: the next run walks again" if run["lost_work"] else ""
+        out.write(
+            f"{run['spider_section']} run {run['run']}: {run['state']}, {run['mode'] or '?'} mode, "
+            f"list page {run['list_pages_walked']}, {run['queued']:,} requests queued, "
+            f"{run['seen']:,} seen{lost}\n"
+        )
+        table(
+            [
+                [w["worker"], w["state"], w.get("pages", ""), w.get("articles_new", ""), w.get("at", "")]
+                for w in run["workers"]
+            ],
+            ["worker", "state", "pages", "new", "last heartbeat"],
+            out,
+        )
+        out.write("\n")
+
+
+class FrontierUnavailable(ArchiveError):
+    exit_code = 3
 
 
 # --- Arguments -----------------------------------------------------------------------------------
@@ -415,6 +504,26 @@ def parser() -> argparse.ArgumentParser:
 
     runs = command("runs", "crawl runs and what they did")
     runs.add_argument("--limit", type=_positive, default=20)
+    runs.add_argument(
+        "--shared", action="store_true", help="one line per shared run of several workers: their totals"
+    )
+
+    frontier = commands.add_parser(
+        "frontier",
+        help="the shared runs of several workers, live from Redis",
+        description="The shared runs of several workers (REDIS_URL), live from Redis: queue, workers, progress.",
+    )
+    frontier.add_argument(
+        "--redis",
+        default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        help="default: $REDIS_URL, else redis://127.0.0.1:6379/0",
+    )
+    frontier.add_argument(
+        "--prefix",
+        default=os.environ.get("REDIS_KEY_PREFIX") or "chinadaily-archive",
+        help="REDIS_KEY_PREFIX",
+    )
+    frontier.add_argument("--json", action="store_true", help="one JSON object a line")
 
     command("upgrade", "upgrade an older archive to this version's schema (writes)")
     return main
@@ -435,6 +544,9 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
     out = out or sys.stdout
     url = database_url(args.db or os.environ.get("ARCHIVE_DATABASE_URL"))
     try:
+        if args.command == "frontier":
+            cmd_frontier(args, out)
+            return 0
         if args.command == "upgrade":
             archive = Archive.open(url)
             archive.close()

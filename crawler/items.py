@@ -111,3 +111,6 @@ class CrawlStateItem:
     """The walk has reached the section's last list page."""
     last_page: int | None = None
     """The number of list pages the pager announces."""
+    restart: bool = False
+    """Work of a run was lost (a shared run's worker died): the next walk starts again at list
+    page 1, as a backfill, and fetches whatever the archive lacks."""

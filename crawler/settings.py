@@ -97,8 +97,21 @@ RENDER_WAIT_UNTIL = _env("RENDER_WAIT_UNTIL", "load")
 """When a rendered page is read: 'load' (its scripts have run), or 'networkidle' (also what
 they fetched afterwards, half a second without requests: slower)."""
 
-# Rendering is switched on (or not) once all settings are known: see crawler/rendering.py.
-ADDONS = {"crawler.rendering.RenderAddon": 100}
+# --- Several workers (see crawler/distributed.py and the README) ----------------------------
+REDIS_URL = _env("REDIS_URL", "")
+"""Set (redis://HOST:6379/0), workers started with the same command share one frontier in Redis
+through scrapy-redis; unset, the crawl is a single process and Redis is not needed."""
+REDIS_KEY_PREFIX = _env("REDIS_KEY_PREFIX", "chinadaily-archive")
+"""The Redis keys of shared runs start with this (then the spider and the section)."""
+REDIS_WORKER_TIMEOUT_SECONDS = float(_env("REDIS_WORKER_TIMEOUT_SECONDS", "60"))
+"""A worker silent this long (no heartbeat: killed, or its machine gone) counts as lost; the
+others stop waiting for it, and the next run walks again to recover what it held."""
+REDIS_POLL_SECONDS = float(_env("REDIS_POLL_SECONDS", "0.5"))
+"""How often a worker with nothing to do looks at the shared queue again."""
+
+# Rendering and the shared frontier are switched on (or not) once all settings are known: see
+# crawler/rendering.py and crawler/distributed.py.
+ADDONS = {"crawler.rendering.RenderAddon": 100, "crawler.distributed.SharedFrontierAddon": 110}
 
 # --- Politeness: the defaults are for the real site; tests on 127.0.0.1 override them -------
 USER_AGENT = (

@@ -369,6 +369,10 @@ class Archive:
         if row is None:
             row = CrawlState(section_url=item.section_url, backfill_complete=False, reached_page=0)
             session.add(row)
+        row.updated_at = now
+        if item.restart:
+            row.backfill_complete, row.reached_page = False, 0
+            return
         # A completed backfill stays completed; a later walk only refreshes what it saw.
         if item.complete and not row.backfill_complete:
             row.backfill_finished_at = now

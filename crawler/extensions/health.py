@@ -54,7 +54,9 @@ class HealthChecks:
         failures = []
         first_page_items = stats.get("list/first_page_items")
         if first_page_items is None:
-            failures.append("the section's first list page could not be read")
+            # In a shared run, only the worker that read the first list page can tell.
+            if "shared/run" not in stats:
+                failures.append("the section's first list page could not be read")
         elif isinstance(first_page_items, int) and first_page_items < self.min_first_page_items:
             failures.append(
                 f"the section's first list page had {first_page_items} list items "

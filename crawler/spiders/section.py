@@ -15,6 +15,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler.distributed import SharedRun
 from crawler.items import ArticleItem, ArticleSeenItem, CrawlStateItem, DeadUrlItem, FailedUrlItem
 from crawler.judging import ARTICLE, ERROR_STATUSES, FAILED, LIST, LIST_END, RENDER, Judgement, PageJudge
 from crawler.pages.article_page import ArticlePage, append_page
@@ -166,12 +167,23 @@ class SectionSpider(Spider):
                 "extraction failures",
                 browser_problem(self.crawler.settings),
             )
-        if not self._restore_walk():
+        shared = self.shared_run
+        if shared is not None and shared.role == "seed" and shared.previous_lost and self.archive:
+            # The last run's workers all died: what they held is found by walking again.
+            await self._archive(self._store_walk, self._restart_walk())
+        if shared is not None and shared.role != "seed":
+            logger.info("Working on the shared queue of run %s", shared.run_id)
+        elif not self._restore_walk():
             await self._choose_mode()
+            if shared is not None:
+                shared.set_info(mode=self.mode)
         retry_urls = await self._archive(self.archive.unresolved_failed_urls) if self.archive else []
         if retry_urls is None:
             return
+        # Every worker of a shared run knows the URLs being retried, to mark them resolved.
         self.retrying = set(retry_urls)
+        if shared is not None and shared.role != "seed":
+            return
         if retry_urls:
             logger.info("Trying first %d URLs that failed in earlier runs", len(retry_urls))
         for canonical in retry_urls:
@@ -219,9 +231,74 @@ class SectionSpider(Spider):
         logger.info("Walking %s in %s mode%s", self.section_url, self.mode, detail)
 
     def closed(self, reason: str) -> None:
+        if self.shared_run is not None:
+            self._leave_shared_run(reason)
         if self.archive is not None:
             self.archive.release()
             self.archive = None
+
+    @property
+    def shared_run(self) -> SharedRun | None:
+        """The shared run this worker belongs to, with REDIS_URL set (see crawler/distributed.py)."""
+        return getattr(self, "_shared_run", None)
+
+    @shared_run.setter
+    def shared_run(self, run: SharedRun) -> None:
+        self._shared_run = run
+
+    def _leave_shared_run(self, reason: str) -> None:
+        """Leave the shared run; the last worker out records how far the walk got.
+
+        Only then is every worker's storage flushed, so only then may the walk's progress be
+        written; and if any worker stopped before the run was over, what it held is lost to this
+        run, so the next walks the list pages again from the first.
+        """
+        assert self.crawler.stats is not None and self.shared_run is not None
+        clean = reason == "finished" and not self.crawler.stats.get_value("archive/fatal")
+        end = self.shared_run.leave(clean)
+        self.crawler.stats.set_value("shared/end", end.role)
+        logger.info(
+            "Left shared run %s (%s%s)",
+            self.shared_run.run_id,
+            {
+                "others": "other workers go on",
+                "interrupted": "requests remain queued for the next run",
+                "last": "the run is over",
+            }[end.role],
+            "; a worker stopped early, so the next run walks every list page again" if end.lost else "",
+        )
+        if end.role != "last":
+            return
+        info = self.shared_run.info()
+        pager_last = int(info["pager_last_page"]) if info.get("pager_last_page") else None
+        if end.lost:
+            state = self._restart_walk()
+        elif info.get("mode", self.mode) == "incremental" or "walked" not in info:
+            return
+        else:
+            last_page = int(info["last_page"]) if info.get("last_page") else None
+            state = CrawlStateItem(
+                section_url=canonical_url(self.section_url),
+                reached_page=last_page if last_page is not None else int(info["walked"]),
+                complete=last_page is not None,
+                last_page=pager_last,
+            )
+        if self.archive is None:
+            logger.error("The shared run's walk could not be recorded: the archive is not open")
+            return
+        try:
+            self._store_walk(state)
+        except ArchiveUnavailable as error:
+            logger.error("The shared run's walk could not be recorded: %s", error)
+
+    def _restart_walk(self) -> CrawlStateItem:
+        return CrawlStateItem(
+            section_url=canonical_url(self.section_url), reached_page=0, complete=False, restart=True
+        )
+
+    def _store_walk(self, state: CrawlStateItem) -> None:
+        assert self.archive is not None
+        self.archive.store([state])
 
     async def _calibrate(self) -> ProbeSet:
         """Fingerprints of the site's answers to URLs that cannot exist, refreshed at most daily."""
@@ -266,12 +343,22 @@ class SectionSpider(Spider):
     # --- Requests --------------------------------------------------------------------------
 
     def _list_request(self, url: str, retry: bool = False) -> Request:
+        # The walk's state travels with the next list page: in a shared run, another worker
+        # may be the one to read it.
+        walk_state = {
+            "mode": self.mode,
+            "known_in_a_row": self.known_in_a_row,
+            "resume_page": self.resume_page,
+        }
         return self._maybe_rendered(
             Request(
                 url,
                 callback=self.parse_list,
                 errback=self.fetch_failed,
-                meta={"handle_httpstatus_list": ERROR_STATUSES, "walk": not retry},
+                # In a shared run, the walk goes ahead of the fetching, so that the queue holds
+                # work for every worker; its progress is recorded when the run is over.
+                priority=3 if self.shared_run is not None else 0,
+                meta={"handle_httpstatus_list": ERROR_STATUSES, "walk": not retry, "walk_state": walk_state},
             )
         )
 
@@ -365,6 +452,8 @@ class SectionSpider(Spider):
 
     def _advance(self) -> Iterator[CrawlStateItem]:
         """Move the reached page past every list page whose articles are all handed on."""
+        if self.shared_run is not None:
+            return  # other workers fetch this walk's articles: the last one out records it
         moved = False
         while self.pending.get(self.done_through + 1) == 0:
             self.done_through += 1
@@ -426,6 +515,8 @@ class SectionSpider(Spider):
         """The walk has found the section's end (or stopped): what is done is recorded."""
         if last_page is not None:
             self.last_page = last_page
+            if self.shared_run is not None:
+                self.shared_run.set_info(last_page=last_page)
         yield from self._advance()
 
     # --- Callbacks -----------------------------------------------------------------------------
@@ -436,6 +527,11 @@ class SectionSpider(Spider):
             yield item
         number = list_page_number(judgement.url)
         walking = response.meta.get("walk", True)
+        walk_state = response.meta.get("walk_state")
+        if walking and walk_state:
+            self.mode = walk_state["mode"]
+            self.known_in_a_row = walk_state["known_in_a_row"]
+            self.resume_page = walk_state["resume_page"]
         page = judgement.list_page
         if walking and number == 1:
             self.first_page_items = len(page.entries()) if page else 0
@@ -452,6 +548,8 @@ class SectionSpider(Spider):
         if page.last_page_number():
             self.pager_last_page = max(self.pager_last_page or 0, page.last_page_number() or 0)
             self._set_max("list/last_page", self.pager_last_page)
+        if walking and self.shared_run is not None:
+            self.shared_run.set_info(walked=number, pager_last_page=self.pager_last_page or "")
         entries = page.entries()
         self._count("list/items", len(entries))
         candidates = []

@@ -1,0 +1,142 @@
+"""End to end: three `scrapy crawl` workers sharing one frontier in Redis and one PostgreSQL archive."""
+
+import signal
+import time
+
+import pytest
+from sqlalchemy import select
+
+from pipelines.models import Article, ArticleVersion, CrawlRun, CrawlState
+from tests.crawling import our_warnings, run_crawl, start_crawl
+from tests.databases import postgres_database
+from tests.redis_server import REDIS_URL, redis_prefix
+from tests.site import SiteModel, serve
+from tests.test_crawl_incremental import comparable, table
+
+SECTION = "/world/asia_pacific"
+WORKERS = 3
+
+
+def shared_settings(prefix, **more):
+    return {
+        "REDIS_URL": REDIS_URL,
+        "REDIS_KEY_PREFIX": prefix,
+        "REDIS_WORKER_TIMEOUT_SECONDS": "6",
+        "CONCURRENT_REQUESTS": "8",
+        "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+        **more,
+    }
+
+
+def start_workers(base_url, database_url, prefix, count=WORKERS, **more):
+    return [
+        start_crawl("asia_pacific", base_url, database_url, settings=shared_settings(prefix, **more))
+        for _ in range(count)
+    ]
+
+
+def finish(workers, timeout=300):
+    """Each worker's exit status and log."""
+    results = []
+    for worker in workers:
+        log, _ = worker.communicate(timeout=timeout)
+        results.append((worker.returncode, log))
+    return results
+
+
+def worker_runs(database_url):
+    """The crawl_runs rows of the workers of shared runs: {run id: [stats of each worker]}."""
+    runs = {}
+    for row in table(database_url, select(CrawlRun)):
+        stats = row.stats or {}
+        if "shared/run" in stats:
+            runs.setdefault(stats["shared/run"], []).append(stats)
+    return runs
+
+
+@pytest.fixture
+def prefix():
+    with redis_prefix() as name:
+        yield name
+
+
+def test_three_workers_archive_every_article_once_each_fetching_a_fair_share(tmp_path, prefix):
+    model = SiteModel({SECTION: 540, "/world/europe": 3}, dead_links={"soft404": 3, "hard404": 2})
+    single = f"sqlite:///{tmp_path / 'single.db'}"
+    with postgres_database() as shared, serve(model, article_delay=0.02) as (base_url, site):
+        assert run_crawl("asia_pacific", base_url, single).returncode == 0
+        results = finish(start_workers(base_url, shared, prefix))
+        for code, log in results:
+            assert code == 0, log[-3000:]
+            assert our_warnings(log) == []
+            assert "scrapy_redis" not in "".join(line for line in log.splitlines() if "Warning" in line), (
+                "scrapy-redis's own deprecation warnings are filtered"
+            )
+        # Every article once, as a single process archives them, with one version each.
+        assert comparable(shared) == comparable(single)
+        assert len(table(shared, select(ArticleVersion.id))) == len(model.articles(SECTION))
+        (state,) = table(shared, select(CrawlState))
+        assert state.backfill_complete
+        # One crawl_runs row per worker, all of one shared run; each fetched a fair share.
+        (workers,) = worker_runs(shared).values()
+        assert len(workers) == WORKERS
+        pages = [stats.get("downloader/response_count", 0) for stats in workers]
+        assert all(count >= 0.15 * sum(pages) for count in pages), pages
+        assert sum(stats.get("archive/articles_new", 0) for stats in workers) == len(model.articles(SECTION))
+        assert sorted(stats["shared/role"] for stats in workers) == ["join", "join", "seed"]
+
+        # The next run is a run of its own: its list page 1 is not filtered as seen by the first.
+        before = dict(site.requests)
+        model.add_articles(SECTION, 4)
+        results = finish(start_workers(base_url, shared, prefix))
+        assert all(code == 0 for code, _ in results), results[0][1][-3000:]
+        assert site.requests[SECTION] == before[SECTION] + 1
+        assert len(worker_runs(shared)) == 2
+        assert len(table(shared, select(Article.id))) == len(model.articles(SECTION))
+
+
+def test_a_worker_killed_half_way_does_not_stop_the_others_and_one_more_run_completes_the_archive(
+    tmp_path, prefix
+):
+    model = SiteModel({SECTION: 540, "/world/europe": 3}, dead_links={"soft404": 2})
+    single = f"sqlite:///{tmp_path / 'single.db'}"
+    with postgres_database() as shared, serve(model, article_delay=0.05) as (base_url, _):
+        assert run_crawl("asia_pacific", base_url, single).returncode == 0
+        workers = start_workers(base_url, shared, prefix, ARCHIVE_BATCH_SIZE="40")
+        victim, others = workers[0], workers[1:]
+        deadline = time.monotonic() + 120
+        stored = 0
+        while time.monotonic() < deadline and stored < 150:
+            time.sleep(0.3)
+            try:
+                stored = len(table(shared, select(Article.id)))
+            except Exception:  # the schema may not be there yet
+                stored = 0
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=30)
+        assert victim.returncode == -signal.SIGKILL
+        results = finish(others)
+        for code, log in results:
+            assert code == 0, log[-3000:]
+        assert any("a worker stopped early" in log for _, log in results)
+        after_kill = len(table(shared, select(Article.id)))
+        assert after_kill < len(model.articles(SECTION)), "the killed worker held articles in flight"
+        (state,) = table(shared, select(CrawlState))
+        assert not state.backfill_complete and state.reached_page == 0, "the next run walks again"
+
+        again = finish(start_workers(base_url, shared, prefix))
+        assert all(code == 0 for code, _ in again), again[0][1][-3000:]
+        assert comparable(shared) == comparable(single)
+        (state,) = table(shared, select(CrawlState))
+        assert state.backfill_complete
+
+
+def test_without_redis_url_the_crawl_is_a_single_process_and_needs_no_redis(tmp_path):
+    model = SiteModel({SECTION: 30})
+    with serve(model) as (base_url, _):
+        result = run_crawl(
+            "asia_pacific", base_url, f"sqlite:///{tmp_path / 'a.db'}", settings={"REDIS_URL": ""}
+        )
+    assert result.returncode == 0, result.log[-3000:]
+    assert "shared run" not in result.log
+    assert "scrapy_redis" not in result.log
