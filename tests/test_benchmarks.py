@@ -1,6 +1,7 @@
 """Smoke runs of the benchmark scripts on small inputs, so that they cannot rot."""
 
 from benchmarks.query import build, export_figures, search_latency
+from benchmarks.workers import main as workers_benchmark
 
 
 def test_the_query_benchmark_runs_on_a_small_archive(tmp_path):
@@ -11,3 +12,12 @@ def test_the_query_benchmark_runs_on_a_small_archive(tmp_path):
     export = export_figures(path, "csv")
     assert export["rows"] == 300
     assert export["rows_per_s"] > 0
+
+
+def test_the_scale_out_benchmark_runs_one_and_two_workers(tmp_path):
+    rows = workers_benchmark(
+        ["--articles", "60", "--workers", "2", "--latency", "0", "--json", str(tmp_path / "w.json")]
+    )
+    assert [row["workers"] for row in rows] == [1, 2]
+    assert all(row["pages"] >= 60 and row["pages_per_s"] > 0 for row in rows)
+    assert len(rows[1]["pages_per_worker"]) == 2
