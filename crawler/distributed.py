@@ -28,6 +28,7 @@ import os
 import secrets
 import socket
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -194,6 +195,7 @@ class SharedRun:
         self._idle = server.register_script(_IDLE)
         self._leave = server.register_script(_LEAVE)
         self._heartbeat: LoopingCall | None = None
+        self._progress: Callable[[], dict[str, Any]] | None = None
 
     @property
     def prefix(self) -> str:
@@ -223,12 +225,16 @@ class SharedRun:
 
     def leave(self, clean: bool) -> RunEnd:
         self.stop_heartbeat()
+        if self._progress is not None:
+            self.server.hset(self.key("progress"), self.worker, json.dumps(self._progress()))
         role, lost = self._leave(
             keys=[self.pointer], args=[self.prefix, self.run_id, self.worker, int(clean), _now()]
         )
         return RunEnd(_text(role), bool(int(lost)))
 
-    def start_heartbeat(self, progress: Any) -> None:
+    def start_heartbeat(self, progress: Callable[[], dict[str, Any]]) -> None:
+        self._progress = progress
+
         def beat() -> None:
             pipe = self.server.pipeline()
             pipe.set(self.key(f"alive:{self.worker}"), 1, px=self.heartbeat_ms)

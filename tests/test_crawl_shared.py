@@ -1,11 +1,14 @@
 """End to end: three `scrapy crawl` workers sharing one frontier in Redis and one PostgreSQL archive."""
 
+import io
+import json
 import signal
 import time
 
 import pytest
 from sqlalchemy import select
 
+from crawler import cli
 from pipelines.models import Article, ArticleVersion, CrawlRun, CrawlState
 from tests.crawling import our_warnings, run_crawl, start_crawl
 from tests.databases import postgres_database
@@ -54,6 +57,12 @@ def worker_runs(database_url):
     return runs
 
 
+def cli_json(*argv):
+    out = io.StringIO()
+    assert cli.main([*argv, "--json"], out=out) == 0
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
 @pytest.fixture
 def prefix():
     with redis_prefix() as name:
@@ -84,6 +93,18 @@ def test_three_workers_archive_every_article_once_each_fetching_a_fair_share(tmp
         assert all(count >= 0.15 * sum(pages) for count in pages), pages
         assert sum(stats.get("archive/articles_new", 0) for stats in workers) == len(model.articles(SECTION))
         assert sorted(stats["shared/role"] for stats in workers) == ["join", "join", "seed"]
+        # What a user watching the run sees: the totals per shared run, and Redis's view of it.
+        (totals,) = cli_json("runs", "--shared", "--db", shared)
+        assert (totals["workers"], totals["finished"]) == (WORKERS, WORKERS)
+        assert totals["archive/articles_new"] == len(model.articles(SECTION))
+        (frontier,) = cli_json("frontier", "--redis", REDIS_URL, "--prefix", prefix)
+        assert (frontier["run"], frontier["state"], frontier["mode"]) == (
+            totals["run"],
+            "finished",
+            "backfill",
+        )
+        assert [worker["state"] for worker in frontier["workers"]] == ["left"] * WORKERS
+        assert sum(worker["pages"] for worker in frontier["workers"]) == sum(pages)
 
         # The next run is a run of its own: its list page 1 is not filtered as seen by the first.
         before = dict(site.requests)
