@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -56,7 +57,8 @@ def site_model(articles: int) -> SiteModel:
 # --- 1, 5, 6: crawls ------------------------------------------------------------------------------
 
 
-def our_crawl(base_url: str, database_url: str, folder: Path) -> dict[str, Any]:
+def our_crawl(base_url: str, database_url: str, folder: Path, profile: Path | None = None) -> dict[str, Any]:
+    """`scrapy crawl asia_pacific` with everything on; under py-spy (all threads) if `profile` is given."""
     stats_file = folder / f"ours-{time.monotonic_ns()}.json"
     settings = {
         **CONCURRENCY,
@@ -65,8 +67,75 @@ def our_crawl(base_url: str, database_url: str, folder: Path) -> dict[str, Any]:
         "HEALTH_ENABLED": "0",
     }
     command, env = crawl_command("asia_pacific", base_url, database_url, settings=settings)
+    if profile is not None:
+        # --gil: only the thread holding the GIL is sampled, i.e. where Python spends its CPU.
+        command = [
+            "py-spy",
+            "record",
+            "--gil",
+            "--format",
+            "raw",
+            "--rate",
+            "200",
+            "-o",
+            str(profile),
+            "--",
+            *command,
+        ]
     subprocess.run(command, cwd=ROOT, env=env, check=True, stdin=subprocess.DEVNULL)
     return dict(json.loads(stats_file.read_text()))
+
+
+# Where a sampled stack is, by the first of these found in it (innermost frames first); py-spy
+# names frames "function (path:line)", paths relative to sys.path.
+ACTIVITIES = (
+    (
+        "storage (pipelines/, SQLAlchemy, the database driver)",
+        ("(pipelines/", "(sqlalchemy/", "(sqlite3/", "(psycopg/"),
+    ),
+    (
+        "extraction and judging (crawler/pages, crawler/judging, lxml, parsel)",
+        (
+            "(crawler/pages/",
+            "(crawler/judging",
+            "(crawler/probes",
+            "(lxml/",
+            "(parsel/",
+            "(trafilatura/",
+            "(justext/",
+        ),
+    ),
+    ("the spider's walk (crawler/spiders)", ("(crawler/spiders/",)),
+    (
+        "Scrapy's engine, middlewares and HTTP (scrapy/, twisted/, asyncio)",
+        ("(scrapy/", "(twisted/", "(asyncio/", "(scrapy_playwright/", "(w3lib/", "(tld/"),
+    ),
+)
+
+
+def profile_figures(articles: int) -> dict[str, Any]:
+    """Share of the crawl's Python CPU time (samples of the thread holding the GIL) by activity, from py-spy."""
+    if shutil.which("py-spy") is None:
+        return {"error": "py-spy is not installed (pip install py-spy)"}
+    counts: Counter[str] = Counter()
+    with tempfile.TemporaryDirectory() as name, serve(site_model(articles)) as (base_url, _):
+        folder = Path(name)
+        our_crawl(base_url, f"sqlite:///{folder}/profiled.db", folder, profile=folder / "profile.txt")
+        for line in (folder / "profile.txt").read_text().splitlines():
+            stack, _, samples = line.rpartition(" ")
+            frames = stack.split(";")[::-1]
+            activity = next(
+                (
+                    label
+                    for frame in frames
+                    for label, markers in ACTIVITIES
+                    if any(marker in frame for marker in markers)
+                ),
+                "other (start-up, imports, logging)",
+            )
+            counts[activity] += int(samples)
+    total = sum(counts.values()) or 1
+    return {"samples": total, "shares": {label: round(n / total, 3) for label, n in counts.most_common()}}
 
 
 def bare_crawl(base_url: str, folder: Path) -> dict[str, Any]:
@@ -300,6 +369,14 @@ def report(figures: dict[str, Any]) -> str:
         f"6. a re-run over the unchanged archive of {incremental['articles']:,} articles made "
         f"{incremental['requests']} requests ({', '.join(incremental['paths'])}), robots.txt aside"
     )
+    if "profile" in figures:
+        lines.append(
+            "where the crawl's Python CPU time goes (py-spy --gil): "
+            + (
+                figures["profile"].get("error")
+                or "; ".join(f"{label} {share:.0%}" for label, share in figures["profile"]["shares"].items())
+            )
+        )
     lines.append("versions: " + ", ".join(f"{name} {number}" for name, number in figures["versions"].items()))
     return "\n".join(lines)
 
@@ -315,6 +392,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--speed-pages", type=int, default=300)
     parser.add_argument("--rows", type=int, default=10_000, help="rows of the storage measurement")
     parser.add_argument("--json", type=Path, help="write the figures here too")
+    parser.add_argument(
+        "--profile", action="store_true", help="also profile a crawl of --articles with py-spy (needs py-spy)"
+    )
     args = parser.parse_args(argv)
     figures: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
@@ -325,6 +405,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     figures["extraction_ms_per_page"] = speed_figures(speed_pages(args.speed_pages))
     figures["quality"] = quality_figures()
     figures["storage"] = write_figures(args.rows, with_postgres=postgres_unavailable() is None)
+    if args.profile:
+        figures["profile"] = profile_figures(args.articles)
     print(report(figures))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
