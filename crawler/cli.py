@@ -526,6 +526,14 @@ def parser() -> argparse.ArgumentParser:
     frontier.add_argument("--json", action="store_true", help="one JSON object a line")
 
     command("upgrade", "upgrade an older archive to this version's schema (writes)")
+
+    reextract = command(
+        "reextract",
+        "rebuild or update the archive from WARC files alone, with today's extraction (writes; offline)",
+    )
+    reextract.add_argument(
+        "--from-warc", nargs="+", required=True, metavar="PATH", help="WARC files, or folders holding them"
+    )
     return main
 
 
@@ -547,6 +555,13 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
         if args.command == "frontier":
             cmd_frontier(args, out)
             return 0
+        if args.command == "reextract":
+            from crawler.replay import reextract
+
+            try:
+                return reextract(args.from_warc, url, out)
+            except (FileNotFoundError, ValueError) as error:
+                raise BadInput(str(error)) from error
         if args.command == "upgrade":
             archive = Archive.open(url)
             archive.close()

@@ -50,6 +50,8 @@ class ArticleItem:
     """The page's ETag, kept for conditional re-checks."""
     http_last_modified: str | None = None
     """The page's Last-Modified, kept for conditional re-checks."""
+    warc_records: list[str] = field(default_factory=list)
+    """With WARC capture on: the response record of each page, `FILE.warc.gz#OFFSET`, in order."""
 
 
 @dataclass

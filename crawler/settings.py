@@ -97,6 +97,20 @@ RENDER_WAIT_UNTIL = _env("RENDER_WAIT_UNTIL", "load")
 """When a rendered page is read: 'load' (its scripts have run), or 'networkidle' (also what
 they fetched afterwards, half a second without requests: slower)."""
 
+# --- WARC capture (see crawler/warc.py and the README) -----------------------------------------
+WARC_DIR = _env("WARC_DIR", "")
+"""Set, every response the crawl receives is kept there in WARC 1.1 files, with its request and
+the crawl's context; unset, nothing is captured."""
+WARC_MAX_SIZE_MB = float(_env("WARC_MAX_SIZE_MB", "1000"))
+"""A WARC file is closed and the next one begun once it is this large."""
+WARC_PREFIX = _env("WARC_PREFIX", "chinadaily")
+"""WARC file names begin with this, then the spider: PREFIX-SPIDER-TIMESTAMP-SERIAL-HOST-PID.warc.gz."""
+
+# Set by `chinadaily-archive reextract` (crawler/replay.py), not by hand: the WARC files whose
+# responses answer the crawl's requests, and others whose probes may stand in.
+WARC_REPLAY_FILES: list[str] = []
+WARC_REPLAY_PROBE_FILES: list[str] = []
+
 # --- Several workers (see crawler/distributed.py and the README) ----------------------------
 REDIS_URL = _env("REDIS_URL", "")
 """Set (redis://HOST:6379/0), workers started with the same command share one frontier in Redis
@@ -143,6 +157,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.retry.RetryAfterMiddleware": 550,
     # Below the decompression middleware (590): it sees the inflated body.
     "crawler.encoding.Utf8FirstMiddleware": 560,
+    # Next to the download handler: it sees each response as it came, before redirects,
+    # retries and decompression (only with WARC_DIR set).
+    "crawler.warc.WarcCaptureMiddleware": 950,
 }
 
 DUPEFILTER_CLASS = "crawler.dupefilter.RedirectAwareDupeFilter"
@@ -158,6 +175,7 @@ EXTENSIONS = {
     "crawler.extensions.progress.CrawlProgress": 500,
     "crawler.extensions.health.HealthChecks": 510,
     "crawler.extensions.summary.CrawlSummary": 520,
+    "crawler.replay.ReplayLeftovers": 530,
 }
 
 ITEM_PIPELINES = {

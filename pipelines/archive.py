@@ -294,6 +294,7 @@ class Archive:
             run.finished_at = utcnow()
             run.finish_reason = reason
             run.stats = stats
+            run.warc_files = stats.get("warc/files") or None
 
     @_retried
     def store(

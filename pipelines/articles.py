@@ -164,7 +164,7 @@ class ArticleWriter:
         _fill(row, item, digest)
         self._remember(row)
         if digest != former_digest:
-            self.session.add(self._version(row))
+            self.session.add(self._version(row, item))
         self.record_aliases(row, [former_url], former_digest)
         return "merged"
 
@@ -172,7 +172,7 @@ class ArticleWriter:
         row = Article(canonical_url=item.canonical_url, first_seen_at=self.now, last_seen_at=self.now)
         _fill(row, item, digest)
         self.session.add(row)
-        self.session.add(self._version(row))
+        self.session.add(self._version(row, item))
         self._remember(row)
         return row
 
@@ -186,10 +186,10 @@ class ArticleWriter:
                 row.date_modified = item.date_modified
             return "unchanged"
         _fill(row, item, digest)
-        self.session.add(self._version(row))
+        self.session.add(self._version(row, item))
         return "updated"
 
-    def _version(self, row: Article) -> ArticleVersion:
+    def _version(self, row: Article, item: ArticleItem) -> ArticleVersion:
         return ArticleVersion(
             article=row,
             content_hash=row.content_hash,
@@ -198,6 +198,7 @@ class ArticleWriter:
             article_body=row.article_body,
             fetched_at=self.now,
             crawl_run_id=self.run_id,
+            warc_records=item.warc_records or None,
         )
 
 

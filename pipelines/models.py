@@ -62,6 +62,8 @@ class CrawlRun(Base):
     finished_at: Mapped[datetime | None]
     finish_reason: Mapped[str | None] = mapped_column(String(100))
     stats: Mapped[dict[str, Any] | None]
+    warc_files: Mapped[list[str] | None] = mapped_column(JSONDocument)
+    """With WARC capture on: the run's WARC files, where they were written."""
 
 
 class Article(Base):
@@ -111,6 +113,8 @@ class ArticleVersion(Base):
     article_body: Mapped[str] = mapped_column(Text)
     fetched_at: Mapped[datetime]
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    warc_records: Mapped[list[str] | None] = mapped_column(JSONDocument)
+    """The WARC response records of its pages (`FILE.warc.gz#OFFSET`), when captured."""
     article: Mapped[Article] = relationship()
 
 

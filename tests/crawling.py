@@ -20,7 +20,12 @@ class CrawlResult:
 
 
 def crawl_command(
-    spider: str, base_url: str, database_url: str, *args: str, settings: dict[str, str] | None = None
+    spider: str,
+    base_url: str,
+    database_url: str,
+    *args: str,
+    settings: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
 ) -> tuple[list[str], dict[str, str]]:
     """`scrapy crawl SPIDER -s CHINADAILY_BASE_URL=... -s ARCHIVE_DATABASE_URL=... [args]` and its environment."""
     command = [sys.executable, "-m", "scrapy", "crawl", spider]
@@ -33,9 +38,10 @@ def crawl_command(
     for name, value in merged.items():
         command += ["-s", f"{name}={value}"]
     command += list(args)
-    env = {key: value for key, value in os.environ.items() if key not in merged}
-    env["PYTHONWARNINGS"] = "always::DeprecationWarning"
-    return command, env
+    environment = {key: value for key, value in os.environ.items() if key not in merged}
+    environment["PYTHONWARNINGS"] = "always::DeprecationWarning"
+    environment.update(env or {})
+    return command, environment
 
 
 def start_crawl(
@@ -61,9 +67,10 @@ def run_crawl(
     *args: str,
     settings: dict[str, str] | None = None,
     timeout: float = 300,
+    env: dict[str, str] | None = None,
 ) -> CrawlResult:
-    """Run the crawl to its end."""
-    command, env = crawl_command(spider, base_url, database_url, *args, settings=settings)
+    """Run the crawl to its end (`env`: more environment variables)."""
+    command, env = crawl_command(spider, base_url, database_url, *args, settings=settings, env=env)
     process = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
     )

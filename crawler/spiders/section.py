@@ -21,6 +21,7 @@ from crawler.judging import ARTICLE, ERROR_STATUSES, FAILED, LIST, LIST_END, REN
 from crawler.pages.article_page import ArticlePage, append_page
 from crawler.probes import SHAPES, Fingerprint, ProbeSet, probe_url
 from crawler.rendering import browser_problem, render_mode
+from crawler.replay import NotCaptured
 from crawler.siteurls import (
     SITE_ORIGIN,
     canonical_url,
@@ -316,7 +317,9 @@ class SectionSpider(Spider):
             if shape in fingerprints:
                 continue
             url = probe_url(shape, self.origin, self.section_path, now)
-            request = Request(url, dont_filter=True, meta={"handle_httpstatus_list": ERROR_STATUSES})
+            request = Request(
+                url, dont_filter=True, meta={"handle_httpstatus_list": ERROR_STATUSES, "probe_shape": shape}
+            )
             self._count("soft404/probe/requests")
             assert self.crawler.engine is not None
             try:
@@ -435,6 +438,10 @@ class SectionSpider(Spider):
             meta={"handle_httpstatus_list": ARTICLE_STATUSES, "list_page": list_page},
         )
         return self._maybe_rendered(request)
+
+    def replayed_article_request(self, url: str, context: dict[str, Any]) -> Request:
+        """Re-extraction: a captured article page the replayed walk did not reach."""
+        return self._article_request(url, context["listed_at"], context["referrer"], None, context["link"])
 
     # --- The walk's bookkeeping --------------------------------------------------------------
 
@@ -700,6 +707,7 @@ class SectionSpider(Spider):
             yield from self._chain_done(response.request)
             return
         item.aliases = other_urls(item.canonical_url, link, response.meta.get("redirect_urls", []))
+        item.warc_records = _warc_record(response)
         item.http_etag = _header(response, "ETag")
         item.http_last_modified = _header(response, "Last-Modified")
         # A list's time belongs to the article it links; one reached by redirect from
@@ -725,6 +733,7 @@ class SectionSpider(Spider):
             return
         page = ArticlePage(response)
         append_page(item, page)
+        item.warc_records += _warc_record(response)
         self._count("article/extra_pages")
         yield from self._next_page_or_item(page, item, response.request)
 
@@ -801,7 +810,10 @@ class SectionSpider(Spider):
     def fetch_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
         referrer = request.cb_kwargs.get("referrer")
-        if isinstance(failure.value, IgnoreRequest) and "robots.txt" in failure.getErrorMessage():
+        if isinstance(failure.value, NotCaptured):
+            # Re-extraction: the crawl being replayed never asked for this page.
+            logger.debug("Not in the WARC files, skipped: %s", request.url)
+        elif isinstance(failure.value, IgnoreRequest) and "robots.txt" in failure.getErrorMessage():
             self._count("soft404/http_error/forbidden_by_robots_txt")
             yield DeadUrlItem(
                 url=request.url,
@@ -817,6 +829,12 @@ class SectionSpider(Spider):
             logger.warning("List page %s could not be fetched: the walk ends there", request.url)
             return
         yield from self._chain_done(request)
+
+
+def _warc_record(response: Response) -> list[str]:
+    """The WARC record the page was captured in (crawler/warc.py), if capture is on."""
+    record = response.meta.get("warc_record")
+    return [record] if record else []
 
 
 def _header(response: Response, name: str) -> str | None:

@@ -1,0 +1,328 @@
+"""Re-extraction from WARC files: the crawl runs again, offline, its requests answered by captured responses.
+
+`chinadaily-archive reextract --from-warc PATH…` (see crawler/cli.py) groups the WARC files by
+the crawl that wrote them and, crawl by crawl in the order they ran, runs the same spider with
+`full=1` into the archive, with ReplayDownloadHandler in place of HTTP. So every page goes
+through the current page objects, soft-404 judge, dedup and versioning exactly as in a crawl,
+and the walk gives each article its list page's time again. Within one crawl, the latest capture
+of a URL answers it (a retried 503 that then answered 200 answers 200). A request the crawl never
+made (a URL not captured) fails with NotCaptured, which the spider leaves unrecorded. Probes are
+answered by the captured probe of the same URL shape. When the walk is over, captured article
+pages it did not reach (retries of earlier failures) are replayed too, with the context their
+metadata records kept.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from scrapy import Request, Spider, signals
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
+from warcio.archiveiterator import ArchiveIterator
+
+logger = logging.getLogger(__name__)
+
+
+class NotCaptured(IgnoreRequest):
+    """The WARC files hold no response for this request: the crawl never made it."""
+
+
+def warc_paths(paths: list[str]) -> list[Path]:
+    """WARC files named, and those in folders named (*.warc.gz, *.warc), in name order."""
+    found: list[Path] = []
+    for name in paths:
+        path = Path(name).expanduser()
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.name.endswith((".warc.gz", ".warc")))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"no WARC file or folder at {path}")
+    return found
+
+
+def _fields(payload: bytes) -> dict[str, str]:
+    fields = {}
+    for line in payload.decode("utf-8", "replace").splitlines():
+        name, sep, value = line.partition(":")
+        if sep:
+            fields[name.strip()] = value.strip()
+    return fields
+
+
+def warcinfo(path: Path) -> dict[str, str]:
+    """The fields of a file's warcinfo record (its first)."""
+    with path.open("rb") as stream:
+        for record in ArchiveIterator(stream):
+            if record.rec_type == "warcinfo":
+                return _fields(record.content_stream().read())
+            break
+    return {}
+
+
+@dataclass
+class Capture:
+    """Where a captured response is, and what the walk knew of it."""
+
+    path: Path
+    offset: int
+    url: str
+    record_id: str
+    context: dict[str, str] = field(default_factory=dict)
+
+
+class WarcIndex:
+    """The responses of some WARC files by URL (the last captured wins), and the probes by shape."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.by_url: dict[str, Capture] = {}
+        self.probes: dict[str, Capture] = {}
+        by_id: dict[str, Capture] = {}
+        contexts: dict[str, dict[str, str]] = {}
+        for path in paths:
+            with path.open("rb") as stream:
+                records = ArchiveIterator(stream)
+                for record in records:
+                    kind = record.rec_type
+                    headers = record.rec_headers
+                    if kind == "metadata":
+                        concurrent = headers.get_header("WARC-Concurrent-To")
+                        contexts[concurrent] = _fields(record.content_stream().read())
+                        continue
+                    if kind not in ("response", "resource"):
+                        continue
+                    records.read_to_end(record)
+                    capture = Capture(
+                        path,
+                        records.get_record_offset(),
+                        headers.get_header("WARC-Target-URI"),
+                        headers.get_header("WARC-Record-ID"),
+                    )
+                    by_id[capture.record_id] = capture
+                    self.by_url[capture.url] = capture
+        for record_id, context in contexts.items():
+            described = by_id.get(record_id)
+            if described is None:
+                continue
+            described.context = context
+            if context.get("probe-shape"):
+                self.probes[context["probe-shape"]] = described
+
+    def response(self, capture: Capture, request: Request) -> Response:
+        with capture.path.open("rb") as stream:
+            stream.seek(capture.offset)
+            record = next(iter(ArchiveIterator(stream)))
+            body = record.raw_stream.read()
+            if record.rec_type == "resource":
+                status, pairs, protocol = 200, [("Content-Type", record.content_type)], "HTTP/1.1"
+            else:
+                http = record.http_headers
+                status, pairs, protocol = int(http.get_statuscode()), http.headers, http.protocol
+        headers = Headers()
+        for name, value in pairs:
+            headers.appendlist(name, value)
+        url = request.url if capture.context.get("probe-shape") is None else capture.url
+        cls = responsetypes.from_args(headers=headers, url=url, body=body)
+        return cls(url=url, status=status, headers=headers, body=body, protocol=protocol)
+
+
+class Replay:
+    """One replayed crawl: the index of its captures, and what has been answered so far."""
+
+    def __init__(self, files: list[str], probe_files: list[str]) -> None:
+        self.index = WarcIndex([Path(name) for name in files])
+        # Probes get random URLs each run: an earlier crawl's probe of the shape will do.
+        self.other_probes = WarcIndex([Path(name) for name in probe_files])
+        self.served: set[str] = set()
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> Replay:
+        """The crawler's replay, shared by the handlers of both schemes and the extension."""
+        replay = getattr(crawler, "_replay", None)
+        if replay is None:
+            settings = crawler.settings
+            replay = cls(settings.getlist("WARC_REPLAY_FILES"), settings.getlist("WARC_REPLAY_PROBE_FILES"))
+            crawler._replay = replay  # type: ignore[attr-defined]
+        return replay
+
+    def capture(self, request: Request) -> Capture | None:
+        shape = request.meta.get("probe_shape")
+        if shape:
+            return self.index.probes.get(shape) or self.other_probes.probes.get(shape)
+        return self.index.by_url.get(request.url)
+
+    def leftovers(self) -> list[Capture]:
+        """Captured article pages not asked for yet (fetched by the crawl outside the walk);
+        a page reached by a redirect is not one: the walk asks for where it was redirected from."""
+        return [
+            capture
+            for url, capture in self.index.by_url.items()
+            if url not in self.served
+            and capture.context.get("page-kind") == "article"
+            and not capture.context.get("redirected-from")
+        ]
+
+
+class ReplayDownloadHandler(BaseDownloadHandler):
+    """Answers http and https requests from the WARC files in WARC_REPLAY_FILES."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        if not crawler.settings.getlist("WARC_REPLAY_FILES"):
+            raise NotConfigured("WARC_REPLAY_FILES is not set")
+        self.replay = Replay.of(crawler)
+
+    async def download_request(self, request: Request) -> Response:
+        stats = self.crawler.stats
+        assert stats is not None
+        capture = self.replay.capture(request)
+        if capture is None:
+            stats.inc_value("replay/not_captured")
+            raise NotCaptured(f"not captured in the WARC files: {request.url}")
+        self.replay.served.add(capture.url)
+        stats.inc_value("replay/responses")
+        return self.replay.index.response(capture, request)
+
+
+class ReplayLeftovers:
+    """At the end of a replayed walk, replays the captured article pages it did not reach."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        if not crawler.settings.getlist("WARC_REPLAY_FILES"):
+            raise NotConfigured("not a replay")
+        self.crawler = crawler
+        self.done = False
+        crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ReplayLeftovers:
+        return cls(crawler)
+
+    def spider_idle(self, spider: Spider) -> None:
+        if self.done:
+            return
+        self.done = True
+        leftovers = Replay.of(self.crawler).leftovers()
+        if not leftovers:
+            return
+        logger.info("Replaying %d captured article pages the walk did not reach", len(leftovers))
+        assert self.crawler.engine is not None
+        for capture in leftovers:
+            self.crawler.engine.crawl(spider.replayed_article_request(capture.url, _context(capture)))  # type: ignore[attr-defined]
+        raise DontCloseSpider
+
+
+def _context(capture: Capture) -> dict[str, Any]:
+    listed = capture.context.get("listed-at")
+    return {
+        "listed_at": datetime.fromisoformat(listed) if listed else None,
+        "referrer": capture.context.get("referrer"),
+        "link": capture.context.get("listed-link"),
+    }
+
+
+@dataclass
+class CapturedCrawl:
+    """The WARC files one crawl wrote, and what their warcinfo says of it."""
+
+    name: str
+    started: str
+    spider: str
+    section: str
+    base_url: str
+    files: list[Path] = field(default_factory=list)
+
+
+def captured_crawls(paths: list[Path]) -> list[CapturedCrawl]:
+    """The files grouped by the crawl that wrote them, in the order the crawls ran."""
+    crawls: dict[str, CapturedCrawl] = {}
+    for path in paths:
+        info = warcinfo(path)
+        if "chinadaily-spider" not in info:
+            raise ValueError(f"{path} was not written by a chinadaily-archive crawl (no warcinfo of ours)")
+        name = info.get("isPartOf", str(path))
+        crawl = crawls.setdefault(
+            name,
+            CapturedCrawl(
+                name,
+                info.get("chinadaily-crawl-started", ""),
+                info["chinadaily-spider"],
+                info.get("chinadaily-section", ""),
+                info.get("chinadaily-base-url", ""),
+            ),
+        )
+        crawl.files.append(path)
+    return sorted(crawls.values(), key=lambda crawl: crawl.started)
+
+
+def reextract_command(
+    crawl: CapturedCrawl, all_files: list[Path], database_url: str, stats_file: Path
+) -> list[str]:
+    """`scrapy crawl` replaying one captured crawl into the archive, offline."""
+    command = [sys.executable, "-m", "scrapy", "crawl", crawl.spider, "-a", "full=1"]
+    if crawl.spider == "section":
+        command += ["-a", f"path={crawl.section}"]
+    settings = {
+        "ARCHIVE_DATABASE_URL": database_url,
+        "CHINADAILY_BASE_URL": crawl.base_url,
+        "WARC_REPLAY_FILES": ",".join(str(path) for path in crawl.files),
+        "WARC_REPLAY_PROBE_FILES": ",".join(str(path) for path in all_files),
+        "DOWNLOAD_HANDLERS": json.dumps(
+            {scheme: "crawler.replay.ReplayDownloadHandler" for scheme in ("http", "https")}
+        ),
+        "WARC_DIR": "",
+        "RENDER_MODE": "never",
+        "ROBOTSTXT_OBEY": "False",
+        "DOWNLOAD_DELAY": "0",
+        "AUTOTHROTTLE_ENABLED": "False",
+        "CONCURRENT_REQUESTS": "16",
+        "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+        "CHINADAILY_RETRY_AFTER_MAX_SECONDS": "0",
+        "HEALTH_ENABLED": "0",
+        "REDIS_URL": "",
+        "ARCHIVE_STATS_FILE": str(stats_file),
+        "LOG_LEVEL": os.environ.get("REEXTRACT_LOG_LEVEL", "WARNING"),
+    }
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def reextract(paths: list[str], database_url: str, out: IO[str]) -> int:
+    """Rebuild or update the archive from WARC files alone; 0 when every replay succeeded."""
+    files = warc_paths(paths)
+    if not files:
+        raise FileNotFoundError("no WARC files among " + ", ".join(paths))
+    crawls = captured_crawls(files)
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+    status = 0
+    with tempfile.TemporaryDirectory() as folder:
+        for number, crawl in enumerate(crawls, 1):
+            stats_file = Path(folder) / f"stats-{number}.json"
+            command = reextract_command(crawl, files, database_url, stats_file)
+            code = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, check=False).returncode
+            stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
+            out.write(
+                f"{crawl.name} ({len(crawl.files)} WARC files): {stats.get('replay/responses', 0)} responses "
+                f"replayed; articles {stats.get('archive/articles_new', 0)} new, "
+                f"{stats.get('archive/articles_updated', 0)} updated, "
+                f"{stats.get('archive/articles_unchanged', 0)} unchanged; "
+                f"{stats.get('archive/dead_urls', 0)} dead URLs"
+                + (f" — FAILED (exit status {code})" if code else "")
+                + "\n"
+            )
+            status = status or code
+    return status

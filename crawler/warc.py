@@ -1,0 +1,289 @@
+"""WARC capture: every response as it came off the wire, with its request and the crawl's context, in WARC 1.1 files.
+
+With WARC_DIR set, a downloader middleware placed next to the download handler (below
+redirects, retries and decompression) writes for every response the crawl receives — list
+pages, articles and their extra pages, soft-404s, each hop of a redirect, each retried error,
+robots.txt and the soft-404 probes — three records, each its own gzip member:
+
+- `response`: the status line, the headers and the body as the server sent them (still
+  compressed when it was). Header names come in Scrapy's capitalisation, each value on its own
+  line; a `Transfer-Encoding: chunked` header is dropped, because the HTTP client has already
+  joined the chunks (the body is what they carried). A page rendered by Chromium is a `resource`
+  record of the rendered HTML instead: no HTTP exchange holds it.
+- `request`: the request line and the headers Scrapy sent (with `Host`).
+- `metadata` (application/warc-fields): what extraction needs besides the page — the spider and
+  section, what the page is to the walk (list page N, an article listed on list page N at a
+  time, the extra page of an article, a probe of a URL shape), the referrer, the redirect it
+  ends, whether it was rendered.
+
+Each file opens with a `warcinfo` record naming the crawl; files roll over at WARC_MAX_SIZE_MB.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import UTC, datetime
+from http import HTTPStatus
+from importlib.metadata import version
+from io import BytesIO
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+logger = logging.getLogger(__name__)
+
+WARC_VERSION = "1.1"
+CONFORMS_TO = "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
+
+
+def record_link(filename: str, offset: int) -> str:
+    """How a version names the record it came from: `FILE.warc.gz#OFFSET`."""
+    return f"{filename}#{offset}"
+
+
+class WarcFiles:
+    """The WARC files of one crawl: opened as needed, each with its warcinfo, rolled at a size."""
+
+    def __init__(self, folder: Path, prefix: str, max_bytes: int, info: dict[str, str]) -> None:
+        self.folder = folder
+        self.prefix = prefix
+        self.max_bytes = max_bytes
+        self.info = info
+        self.started = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        self.host = socket.gethostname()
+        self.paths: list[Path] = []
+        self._file: IO[bytes] | None = None
+        self._writer: WARCWriter | None = None
+
+    @property
+    def current(self) -> Path:
+        return self.paths[-1]
+
+    def _open(self) -> WARCWriter:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        serial = len(self.paths)
+        # IIPC's recommended naming: prefix-timestamp-serial-crawlhost.
+        name = f"{self.prefix}-{self.started}-{serial:05d}-{self.host}-{os.getpid()}.warc.gz"
+        path = self.folder / name
+        self.paths.append(path)
+        self._file = path.open("xb")
+        self._writer = WARCWriter(self._file, gzip=True, warc_version=WARC_VERSION)
+        self._writer.write_record(self._writer.create_warcinfo_record(name, self.info))
+        return self._writer
+
+    def write(self, *records: Any) -> list[str]:
+        """Write the records, in order, into one file; returns where each one begins."""
+        writer = self._writer or self._open()
+        assert self._file is not None
+        links = []
+        for record in records:
+            links.append(record_link(self.current.name, self._file.tell()))
+            writer.write_record(record)
+        if self._file.tell() >= self.max_bytes:
+            self.close()
+        return links
+
+    def builder(self) -> WARCWriter:
+        return self._writer or self._open()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._file = self._writer = None
+
+
+def _http_headers(status_line: str, headers: Any, protocol: str) -> StatusAndHeaders:
+    pairs = []
+    for name, values in headers.items():
+        text_name = name.decode("latin-1")
+        if text_name.lower() == "transfer-encoding":
+            continue  # the client has de-chunked the body already
+        pairs += [(text_name, value.decode("latin-1")) for value in values]
+    return StatusAndHeaders(status_line, pairs, protocol=protocol)
+
+
+def _fields(values: dict[str, Any]) -> bytes:
+    lines = [f"{name}: {value}\r\n" for name, value in values.items() if value not in (None, "", [])]
+    return "".join(lines).encode("utf-8")
+
+
+def page_context(request: Request, spider: Spider) -> dict[str, Any]:
+    """What the walk knew of a page when it asked for it: the metadata record's fields."""
+    meta, kwargs = request.meta, request.cb_kwargs
+    callback = getattr(request.callback, "__name__", None) or meta.get("then")
+    listed_at = kwargs.get("listed_at")
+    item = kwargs.get("item")
+    kind = {
+        "parse_list": "list-page",
+        "parse_article": "article",
+        "parse_extra_page": "extra-page",
+    }.get(callback or "", "other")
+    if meta.get("probe_shape"):
+        kind = "probe"
+    elif urlsplit(request.url).path == "/robots.txt":
+        kind = "robots.txt"
+    return {
+        "spider": spider.name,
+        "section": getattr(spider, "section_path", None),
+        "page-kind": kind,
+        "list-page": meta.get("list_page"),
+        "listed-at": listed_at.isoformat() if isinstance(listed_at, datetime) else None,
+        "referrer": kwargs.get("referrer"),
+        "listed-link": kwargs.get("link"),
+        "article-first-page": getattr(item, "url", None),
+        "probe-shape": meta.get("probe_shape"),
+        "redirected-from": (meta.get("redirect_urls") or [None])[-1],
+        "retry-times": meta.get("retry_times"),
+        "rendered": "true" if meta.get("rendered") else None,
+    }
+
+
+class WarcCaptureMiddleware:
+    """Writes every response the downloader returns into the run's WARC files."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        folder = settings.get("WARC_DIR")
+        if not folder:
+            raise NotConfigured("WARC_DIR is not set")
+        self.crawler = crawler
+        self.folder = Path(folder).expanduser().resolve()
+        self.max_bytes = int(settings.getfloat("WARC_MAX_SIZE_MB") * 1024 * 1024)
+        self.prefix = settings.get("WARC_PREFIX")
+        self.files: WarcFiles | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        return cls(crawler)
+
+    def spider_opened(self, spider: Spider) -> None:
+        settings = self.crawler.settings
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        info = {
+            "software": f"chinadaily-archive/{version('chinadaily-archive')} (Scrapy {version('scrapy')}, "
+            f"warcio {version('warcio')})",
+            "format": f"WARC File Format {WARC_VERSION}",
+            "conformsTo": CONFORMS_TO,
+            "hostname": socket.gethostname(),
+            "isPartOf": f"{spider.name}-{started}",
+            "description": f"China Daily section {getattr(spider, 'section_path', '')} crawled by {spider.name}",
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "http-header-user-agent": settings.get("USER_AGENT"),
+            "chinadaily-spider": spider.name,
+            "chinadaily-section": getattr(spider, "section_path", ""),
+            "chinadaily-base-url": settings.get("CHINADAILY_BASE_URL"),
+            "chinadaily-crawl-started": started,
+        }
+        self.files = WarcFiles(self.folder, f"{self.prefix}-{spider.name}", self.max_bytes, info)
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("warc/dir", str(self.folder))
+
+    def spider_closed(self, spider: Spider) -> None:
+        if self.files is None:
+            return
+        self.files.close()
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("warc/files", [str(path) for path in self.files.paths])
+        if self.files.paths:
+            logger.info("WARC files of this crawl: %s", ", ".join(str(p) for p in self.files.paths))
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if self.files is None:
+            return response
+        spider = self.crawler.spider
+        assert spider is not None and self.crawler.stats is not None
+        builder = self.files.builder()
+        date = builder.curr_warc_date()
+        rendered = bool(request.meta.get("playwright"))
+        if rendered:
+            main = builder.create_warc_record(
+                response.url,
+                "resource",
+                payload=BytesIO(response.body),
+                length=len(response.body),
+                warc_content_type=_text_type(response),
+                warc_headers_dict={"WARC-Date": date},
+            )
+        else:
+            protocol = response.protocol or "HTTP/1.1"
+            phrase = _reason(response.status)
+            main = builder.create_warc_record(
+                response.url,
+                "response",
+                payload=BytesIO(response.body),
+                length=len(response.body),
+                http_headers=_http_headers(f"{response.status} {phrase}".strip(), response.headers, protocol),
+                warc_headers_dict={"WARC-Date": date, **_ip(response)},
+            )
+        main_id = main.rec_headers.get_header("WARC-Record-ID")
+        records = [main]
+        if not rendered:
+            split = urlsplit(request.url)
+            target = split.path + (f"?{split.query}" if split.query else "")
+            headers = StatusAndHeaders(
+                f"{request.method} {target or '/'} HTTP/1.1",
+                [("Host", split.netloc)]
+                + [
+                    (name.decode("latin-1"), value.decode("latin-1"))
+                    for name, values in request.headers.items()
+                    for value in values
+                ],
+                is_http_request=True,
+            )
+            body = request.body or b""
+            records.append(
+                builder.create_warc_record(
+                    request.url,
+                    "request",
+                    payload=BytesIO(body),
+                    length=len(body),
+                    http_headers=headers,
+                    warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": main_id},
+                )
+            )
+        context = _fields(page_context(request, spider))
+        records.append(
+            builder.create_warc_record(
+                response.url,
+                "metadata",
+                payload=BytesIO(context),
+                length=len(context),
+                warc_content_type="application/warc-fields",
+                warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": main_id},
+            )
+        )
+        links = self.files.write(*records)
+        # The spider hands this on to the article's version (see ArticleItem.warc_records).
+        request.meta["warc_record"] = links[0]
+        stats = self.crawler.stats
+        stats.inc_value("warc/records", len(records))
+        stats.inc_value(f"warc/{main.rec_headers.get_header('WARC-Type')}_records")
+        stats.inc_value("warc/payload_bytes", len(response.body))
+        return response
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _ip(response: Response) -> dict[str, str]:
+    return {"WARC-IP-Address": str(response.ip_address)} if response.ip_address else {}
+
+
+def _text_type(response: Response) -> str:
+    value = response.headers.get("Content-Type")
+    return value.decode("latin-1") if value else "text/html; charset=utf-8"

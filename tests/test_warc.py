@@ -1,0 +1,179 @@
+"""End to end: WARC capture of a crawl of the local site, and re-extraction of the archive from it."""
+
+import io
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler import cli
+from pipelines.models import Article, ArticleVersion, CrawlRun
+from tests.crawling import run_crawl
+from tests.site import SiteModel, serve
+from tests.test_crawl_incremental import comparable, table
+
+SECTION = "/world/asia_pacific"
+
+# The bug the re-extraction fixes: an author parser that kept only the first name of a byline.
+FIRST_AUTHOR_ONLY = """
+import crawler.pages.byline as byline
+
+_split = byline.split_authors
+byline.split_authors = lambda text: _split(text)[:1]
+"""
+
+
+def records(folder):
+    """Every record of the WARC files in a folder: (type, target URI, WARC headers, fields or HTTP status)."""
+    found = []
+    for path in sorted(folder.glob("*.warc.gz")):
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type == "metadata":
+                    text = record.content_stream().read().decode()
+                    detail = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
+                elif record.rec_type == "response":
+                    detail = record.http_headers.get_statuscode()
+                else:
+                    detail = None
+                found.append(
+                    (
+                        record.rec_type,
+                        record.rec_headers.get_header("WARC-Target-URI"),
+                        record.rec_headers,
+                        detail,
+                    )
+                )
+    return found
+
+
+def reextract(warc_dir, database_url):
+    out = io.StringIO()
+    code = cli.main(["reextract", "--from-warc", str(warc_dir), "--db", database_url], out=out)
+    assert code == 0, out.getvalue()
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    """A crawl of the local site with capture on: (site model, archive URL, WARC folder, paths fetched)."""
+    folder = tmp_path_factory.mktemp("warc-crawl")
+    model = SiteModel(
+        {SECTION: 64, "/world/europe": 3},
+        dead_links={"soft404": 2, "hard404": 1, "redirect_home": 1, "failed": 1},
+    )
+    database_url = f"sqlite:///{folder / 'crawled.db'}"
+    with serve(model) as (base_url, site):
+        result = run_crawl(
+            "asia_pacific", base_url, database_url, settings={"WARC_DIR": str(folder / "warc")}
+        )
+        assert result.returncode == 0, result.log[-3000:]
+        fetched = {path for path in site.requests}
+    return model, database_url, folder / "warc", fetched, base_url
+
+
+def test_the_warc_files_validate_with_warcio_check(crawled):
+    *_, warc_dir, _, _ = crawled
+    files = sorted(warc_dir.glob("*.warc.gz"))
+    assert files
+    check = subprocess.run(
+        [sys.executable, "-m", "warcio.cli", "check", "-v", *map(str, files)], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout[-2000:] + check.stderr[-2000:]
+    assert "digest pass" in check.stdout
+
+
+def test_every_fetched_url_has_a_response_record_with_its_request_and_context(crawled):
+    model, _, warc_dir, fetched, base_url = crawled
+    found = records(warc_dir)
+    assert found[0][0] == "warcinfo"
+    responses = {urlsplit(uri).path for kind, uri, _, _ in found if kind == "response"}
+    assert fetched <= responses, sorted(fetched - responses)
+    by_id = {headers.get_header("WARC-Record-ID"): (kind, uri) for kind, uri, headers, _ in found}
+    for kind, uri, headers, _ in found:
+        if kind in ("request", "metadata"):
+            assert by_id[headers.get_header("WARC-Concurrent-To")] == ("response", uri)
+        assert headers.protocol == "WARC/1.1"
+    # The context extraction needs: an article's list page and listed time; a page's first page.
+    contexts = {uri: detail for kind, uri, _, detail in found if kind == "metadata"}
+    article = model.articles(SECTION)[0]
+    context = contexts[base_url + article.path()]
+    assert context["page-kind"] == "article" and context["list-page"] == "1"
+    assert datetime.fromisoformat(context["listed-at"]) == article.expected()["date_published"]
+    assert context["section"] == SECTION and context["referrer"] == f"{base_url}{SECTION}"
+    extra = [detail for detail in contexts.values() if detail["page-kind"] == "extra-page"]
+    assert extra and all(detail["article-first-page"].startswith(base_url) for detail in extra)
+    assert {detail.get("probe-shape") for detail in contexts.values()} >= {
+        "new_article",
+        "old_article",
+        "list",
+    }
+    # Errors are kept as the server sent them, each retried answer included.
+    statuses = [detail for kind, _, _, detail in found if kind == "response"]
+    assert "404" in statuses and statuses.count("503") >= 2
+
+
+def test_the_run_and_each_version_say_where_their_records_are(crawled):
+    _, database_url, warc_dir, _, _ = crawled
+    (run,) = table(database_url, select(CrawlRun))
+    assert [Path(name).parent for name in run.warc_files] == [warc_dir.resolve()]
+    versions = table(database_url, select(ArticleVersion.warc_records, Article.canonical_url).join(Article))
+    assert versions
+    for version in versions:
+        name, offset = version.warc_records[0].split("#")
+        with (warc_dir / name).open("rb") as stream:
+            stream.seek(int(offset))
+            record = next(iter(ArchiveIterator(stream)))
+            assert record.rec_type == "response"
+            assert (
+                urlsplit(record.rec_headers.get_header("WARC-Target-URI")).path
+                == urlsplit(version.canonical_url).path
+            )
+
+
+def test_reextracting_the_warcs_into_an_empty_archive_gives_the_crawled_archive(crawled, tmp_path):
+    _, database_url, warc_dir, _, _ = crawled
+    rebuilt = f"sqlite:///{tmp_path / 'rebuilt.db'}"
+    report = reextract(warc_dir, rebuilt)
+    assert "64 new" in report
+    assert comparable(rebuilt) == comparable(database_url)
+
+
+def test_a_fixed_extraction_bug_is_applied_by_reextraction_with_versions_only_where_content_changed(tmp_path):
+    model = SiteModel({SECTION: 40})
+    with_bug = tmp_path / "bug"
+    with_bug.mkdir()
+    (with_bug / "sitecustomize.py").write_text(FIRST_AUTHOR_ONLY)
+    database_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    with serve(model) as (base_url, _):
+        result = run_crawl(
+            "asia_pacific",
+            base_url,
+            database_url,
+            settings={"WARC_DIR": str(tmp_path / "warc")},
+            env={"PYTHONPATH": str(with_bug)},
+        )
+    assert result.returncode == 0, result.log[-3000:]
+    expected = {a.canonical_url: a.authors for a in model.articles(SECTION)}
+    several = {url for url, authors in expected.items() if len(authors) > 1}
+    assert several and len(several) < len(expected), "the site must have both kinds of byline"
+    stored = {row.canonical_url: row.authors for row in table(database_url, select(Article))}
+    assert all(len(stored[url]) == 1 for url in several), "the crawl ran with the bug"
+
+    report = reextract(tmp_path / "warc", database_url)
+
+    stored = {row.canonical_url: row.authors for row in table(database_url, select(Article))}
+    assert stored == expected
+    assert f"{len(several)} updated" in report
+    versions = table(database_url, select(Article.canonical_url, ArticleVersion.authors).join(Article))
+    per_article = {url: [authors for u, authors in versions if u == url] for url in expected}
+    for url, history in per_article.items():
+        if url in several:
+            assert history == [expected[url][:1], expected[url]], "one new version, with every author"
+        else:
+            assert history == [expected[url]], "no new version where nothing changed"
