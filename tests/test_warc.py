@@ -1,11 +1,16 @@
 """End to end: WARC capture of a crawl of the local site, and re-extraction of the archive from it."""
 
+import html
 import io
+import os
+import socket
 import subprocess
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+from urllib.request import urlopen
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +18,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler import cli
 from pipelines.models import Article, ArticleVersion, CrawlRun
-from tests.crawling import run_crawl
+from tests.crawling import ROOT, run_crawl
+from tests.databases import IN_CI
 from tests.site import SiteModel, serve
 from tests.test_crawl_incremental import comparable, table
 
@@ -177,3 +183,51 @@ def test_a_fixed_extraction_bug_is_applied_by_reextraction_with_versions_only_wh
             assert history == [expected[url][:1], expected[url]], "one new version, with every author"
         else:
             assert history == [expected[url]], "no new version where nothing changed"
+
+
+def pywb_bin():
+    """The pywb of .ci/pywb-venv (it pins redis 2.10, so it cannot live beside scrapy-redis)."""
+    folder = Path(os.environ.get("PYWB_VENV", ROOT / ".ci" / "pywb-venv")) / "bin"
+    if not (folder / "pywb").exists():
+        reason = f"pywb is not installed in {folder.parent} (.ci/run installs it there)"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return folder
+
+
+def test_an_archived_article_replays_in_pywb(crawled, tmp_path):
+    model, _, warc_dir, _, base_url = crawled
+    tools = pywb_bin()
+    subprocess.run([tools / "wb-manager", "init", "news"], cwd=tmp_path, check=True, capture_output=True)
+    files = [str(path) for path in sorted(warc_dir.glob("*.warc.gz"))]
+    subprocess.run(
+        [tools / "wb-manager", "add", "news", *files], cwd=tmp_path, check=True, capture_output=True
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [tools / "pywb", "-p", str(port), "-b", "127.0.0.1"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    article = model.articles(SECTION)[0]
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urlopen(
+                    f"http://127.0.0.1:{port}/news/id_/{base_url}{article.path()}", timeout=10
+                ) as answer:
+                    page = answer.read().decode("utf-8")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert html.escape(article.headline, quote=False) in page or article.headline in page
