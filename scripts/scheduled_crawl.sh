@@ -4,8 +4,9 @@
 #
 # Environment: SPIDER (default asia_pacific), SINCE (YYYY-MM-DD), FULL (1 to walk every list
 # page), OUTPUT_DIR (default crawl-output), CLOSESPIDER_TIMEOUT (seconds, default 6600),
-# GITHUB_STEP_SUMMARY (the summary is appended there when set), and every crawl setting
-# (ARCHIVE_DATABASE_URL, CHINADAILY_BASE_URL, ...). Extra arguments go to `scrapy crawl`.
+# GITHUB_STEP_SUMMARY (the summary is appended there when set), WARC_DIR (default
+# OUTPUT_DIR/warc: every response is kept in WARC files there; empty: none), and every crawl
+# setting (ARCHIVE_DATABASE_URL, CHINADAILY_BASE_URL, ...). Extra arguments go to `scrapy crawl`.
 # Exits with the crawl's status: 1 when a health check failed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -15,7 +16,8 @@ output=${OUTPUT_DIR:-crawl-output}
 mkdir -p "$output"
 
 arguments=(-s "LOG_FILE=$output/crawl.log" -s "ARCHIVE_STATS_FILE=$output/stats.json"
-           -s "CLOSESPIDER_TIMEOUT=${CLOSESPIDER_TIMEOUT:-6600}")
+           -s "CLOSESPIDER_TIMEOUT=${CLOSESPIDER_TIMEOUT:-6600}"
+           -s "WARC_DIR=${WARC_DIR-$output/warc}")
 if [ -n "${SINCE:-}" ]; then arguments+=(-a "since=$SINCE"); fi
 case "${FULL:-}" in 1|true|yes) arguments+=(-a full=1) ;; esac
 

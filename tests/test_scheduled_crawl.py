@@ -60,6 +60,7 @@ def test_the_scheduled_crawl_twice_adds_only_what_changed(tmp_path):
         assert stats["archive/articles_new"] == new
         assert stats["health/failed"] == []
         assert (tmp_path / run / "crawl.log").stat().st_size > 0
+        assert list((tmp_path / run / "warc").glob("*.warc.gz")), "the scheduled crawl keeps WARC files"
         assert f"| new articles | {new} |" in (tmp_path / run / "summary.md").read_text()
     step_summary = summary.read_text()
     assert step_summary.count("## Crawl summary") == 2
