@@ -77,6 +77,11 @@ class RenderAddon:
 
     def update_settings(self, settings: BaseSettings) -> None:
         mode = render_mode(settings)
+        if settings.getlist("WARC_REPLAY_FILES"):
+            # Re-extraction (crawler/replay.py): the pages Chromium rendered were captured, and
+            # the replay answers the browser's requests with them; no browser is started.
+            settings.set("RENDER_AVAILABLE", mode != "never", priority="addon")
+            return
         problem = browser_problem(settings)
         settings.set("RENDER_AVAILABLE", mode != "never" and problem is None, priority="addon")
         if mode == "always" and problem:

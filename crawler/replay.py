@@ -89,6 +89,7 @@ class WarcIndex:
 
     def __init__(self, paths: list[Path]) -> None:
         self.by_url: dict[str, Capture] = {}
+        self.rendered_by_url: dict[str, Capture] = {}
         self.probes: dict[str, Capture] = {}
         by_id: dict[str, Capture] = {}
         contexts: dict[str, dict[str, str]] = {}
@@ -112,7 +113,9 @@ class WarcIndex:
                         headers.get_header("WARC-Record-ID"),
                     )
                     by_id[capture.record_id] = capture
-                    self.by_url[capture.url] = capture
+                    # A page Chromium rendered is a resource record; the HTTP answer, a response.
+                    found = self.rendered_by_url if kind == "resource" else self.by_url
+                    found[capture.url] = capture
         for record_id, context in contexts.items():
             described = by_id.get(record_id)
             if described is None:
@@ -162,7 +165,12 @@ class Replay:
         shape = request.meta.get("probe_shape")
         if shape:
             return self.index.probes.get(shape) or self.other_probes.probes.get(shape)
-        return self.index.by_url.get(request.url)
+        # The browser's request gets the rendered page; either falls back on the other (a crawl
+        # with RENDER_MODE=always captured only rendered pages).
+        first, second = self.index.by_url, self.index.rendered_by_url
+        if request.meta.get("playwright"):
+            first, second = second, first
+        return first.get(request.url) or second.get(request.url)
 
     def leftovers(self) -> list[Capture]:
         """Captured article pages not asked for yet (fetched by the crawl outside the walk);
@@ -284,7 +292,8 @@ def reextract_command(
             {scheme: "crawler.replay.ReplayDownloadHandler" for scheme in ("http", "https")}
         ),
         "WARC_DIR": "",
-        "RENDER_MODE": "never",
+        # The captured renders stand in for the browser (see crawler/rendering.py).
+        "RENDER_MODE": "auto",
         "ROBOTSTXT_OBEY": "False",
         "DOWNLOAD_DELAY": "0",
         "AUTOTHROTTLE_ENABLED": "False",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections import Counter
 
 import pytest
 
-from tests.databases import archive_database
+from tests.databases import IN_CI, archive_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -34,3 +36,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
                 f"{counts[(origin, o)]} {o}" for o in ("passed", "failed", "xfailed") if counts[(origin, o)]
             )
             terminalreporter.write_line(f"{origin:>8} pages: {parts or 'none'}")
+
+
+CHROMIUM = os.environ.get("RENDER_BROWSER_PATH") or shutil.which("chromium")
+
+
+@pytest.fixture
+def chromium():
+    """The browser; outside CI a machine without one skips, in CI it must be there."""
+    if CHROMIUM:
+        return CHROMIUM
+    if IN_CI:
+        pytest.fail("no Chromium: .ci/run installs Debian's chromium, the browser tests must run in CI")
+    pytest.skip("no Chromium installed (apt-get install -y chromium)")

@@ -1,8 +1,6 @@
 """Script-built pages rendered in Debian's Chromium through scrapy-playwright (crawler/rendering.py)."""
 
 import json
-import os
-import shutil
 from types import SimpleNamespace
 
 import pytest
@@ -14,23 +12,11 @@ from crawler.pages.article_page import ArticlePage
 from crawler.rendering import should_abort_request
 from pipelines.models import Article, CrawlRun
 from tests.crawling import run_crawl
-from tests.databases import IN_CI
 from tests.site import SiteModel, serve
 from tests.site.server import LocalSite
 
 SECTION = "/world/asia_pacific"
 SCRIPT_BUILT = (2, 5, 8)
-CHROMIUM = os.environ.get("RENDER_BROWSER_PATH") or shutil.which("chromium")
-
-
-@pytest.fixture
-def chromium():
-    """The browser; outside CI a machine without one skips, in CI it must be there."""
-    if CHROMIUM:
-        return CHROMIUM
-    if IN_CI:
-        pytest.fail("no Chromium: .ci/run installs Debian's chromium, the browser tests must run in CI")
-    pytest.skip("no Chromium installed (apt-get install -y chromium)")
 
 
 def site_page(model, index, rendered=False):

@@ -22,6 +22,7 @@ from tests.crawling import ROOT, run_crawl
 from tests.databases import IN_CI
 from tests.site import SiteModel, serve
 from tests.test_crawl_incremental import comparable, table
+from tests.test_rendering import SCRIPT_BUILT
 
 SECTION = "/world/asia_pacific"
 
@@ -231,3 +232,25 @@ def test_an_archived_article_replays_in_pywb(crawled, tmp_path):
         server.terminate()
         server.wait(timeout=30)
     assert html.escape(article.headline, quote=False) in page or article.headline in page
+
+
+def test_pages_chromium_rendered_are_captured_and_reextracted_without_a_browser(tmp_path, chromium):
+    model = SiteModel({SECTION: 25, "/world/europe": 3}, script_built=SCRIPT_BUILT)
+    database_url = f"sqlite:///{tmp_path / 'crawled.db'}"
+    with serve(model) as (base_url, _):
+        result = run_crawl(
+            "asia_pacific",
+            base_url,
+            database_url,
+            settings={"WARC_DIR": str(tmp_path / "warc"), "RENDER_BROWSER_PATH": chromium},
+        )
+        assert result.returncode == 0, result.log[-3000:]
+        rendered = {uri for kind, uri, _, _ in records(tmp_path / "warc") if kind == "resource"}
+    assert {base_url + model.article(SECTION, index).path() for index in SCRIPT_BUILT} <= rendered
+    rebuilt = f"sqlite:///{tmp_path / 'rebuilt.db'}"
+    reextract(tmp_path / "warc", rebuilt)
+    assert comparable(rebuilt) == comparable(database_url)
+    bodies = {row.canonical_url: row.article_body for row in table(rebuilt, select(Article))}
+    for index in SCRIPT_BUILT:
+        article = model.article(SECTION, index)
+        assert bodies[article.canonical_url] == article.body
