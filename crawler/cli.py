@@ -1,4 +1,4 @@
-"""The `chinadaily-archive` command: search, show, export and count what the archive holds.
+"""The `chinadaily-archive` command: search, show, export and count what the archive holds, rebuild it from WARC files, watch shared runs.
 
 Exit status: 0 done (also when nothing matched), 2 bad input, 3 no usable archive (missing,
 unreadable, another schema), 4 the article asked for is not in the archive.
