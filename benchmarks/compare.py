@@ -344,13 +344,13 @@ def report(figures: dict[str, Any]) -> str:
         + f" — trafilatura / ours = {round(speed['trafilatura'] / speed['chinadaily-archive'], 1)}x (goal >= 5x)"
     )
     lines.append("3. extraction quality (share of pages right; body: mean token F1):")
-    lines.append(f"   {'pages':<8}{'extractor':<20}{'headline':>9}{'authors':>9}{'date':>7}{'body F1':>9}")
+    lines.append(f"   {'pages':<14}{'extractor':<20}{'headline':>9}{'authors':>9}{'date':>7}{'body F1':>9}")
     for origin, tools in figures["quality"].items():
         for name, score in tools.items():
             authors = "-" if score["authors"] is None else f"{score['authors']:.0%}"
             date = "-" if score["date"] is None else f"{score['date']:.0%}"
             lines.append(
-                f"   {origin + ' (' + str(score['pages']) + ')':<8}{name:<20}{score['headline']:>9.0%}"
+                f"   {origin + ' (' + str(score['pages']) + ')':<14}{name:<20}{score['headline']:>9.0%}"
                 f"{authors:>9}{date:>7}{score['body_f1']:>9.3f}"
             )
     for row in figures["storage"]:
