@@ -31,6 +31,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -41,6 +42,7 @@ from twisted.internet.task import LoopingCall
 
 # scrapy-redis 0.9.1 calls APIs Scrapy 2.13+ deprecates; only its own warnings are silenced.
 warnings.filterwarnings("ignore", module=r"scrapy_redis(\.|$)")
+from redis.exceptions import RedisError  # noqa: E402
 from scrapy_redis.connection import get_redis_from_settings  # noqa: E402
 from scrapy_redis.dupefilter import RFPDupeFilter  # noqa: E402
 from scrapy_redis.queue import PriorityQueue  # noqa: E402
@@ -236,10 +238,14 @@ class SharedRun:
         self._progress = progress
 
         def beat() -> None:
-            pipe = self.server.pipeline()
-            pipe.set(self.key(f"alive:{self.worker}"), 1, px=self.heartbeat_ms)
-            pipe.hset(self.key("progress"), self.worker, json.dumps(progress()))
-            pipe.execute()
+            # An error must not end the loop: a worker without heartbeats is taken for lost.
+            try:
+                pipe = self.server.pipeline()
+                pipe.set(self.key(f"alive:{self.worker}"), 1, px=self.heartbeat_ms)
+                pipe.hset(self.key("progress"), self.worker, json.dumps(progress()))
+                pipe.execute()
+            except RedisError as error:
+                logger.warning("The heartbeat to Redis failed (%s); trying again", error)
 
         self._heartbeat = LoopingCall(beat)
         self._heartbeat.start(self.heartbeat_ms / 3000, now=True)
@@ -263,6 +269,17 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(2)}"
 
 
+def worker_progress(stats: Any) -> dict[str, Any]:
+    """A worker's figures, published with each heartbeat for `chinadaily-archive frontier`."""
+    return {
+        "pages": stats.get_value("downloader/response_count", 0),
+        "articles_new": stats.get_value("archive/articles_new", 0),
+        "articles_updated": stats.get_value("archive/articles_updated", 0),
+        "list_page": stats.get_value("list/current_page", 0),
+        "at": _now(),
+    }
+
+
 class SharedQueue(PriorityQueue):  # type: ignore[misc]
     """scrapy-redis's priority queue; taking a request marks this worker busy in the same step,
     so that no moment exists when a request is neither queued nor held by a busy worker."""
@@ -270,6 +287,13 @@ class SharedQueue(PriorityQueue):  # type: ignore[misc]
     def pop(self, timeout: int = 0) -> Request | None:
         data = self.spider.shared_run.pop()
         return self._decode_request(data) if data else None
+
+    def _encode_request(self, request: Request) -> bytes:
+        # A retried rendered page still carries its browser page, which cannot go to Redis
+        # (and is closed already): only what can be pickled travels.
+        if "playwright_page" in request.meta:
+            request = request.replace(meta={k: v for k, v in request.meta.items() if k != "playwright_page"})
+        return bytes(super()._encode_request(request))
 
 
 class SharedDupeFilter(RFPDupeFilter):  # type: ignore[misc]
@@ -307,6 +331,10 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]
             settings.getfloat("REDIS_WORKER_TIMEOUT_SECONDS"),
         )
         run.join()
+        # At once: opening the archive (a schema upgrade under a lock) may take longer than
+        # the heartbeat's timeout, and a silent worker is taken for lost.
+        assert self.crawler.stats is not None
+        run.start_heartbeat(partial(worker_progress, self.crawler.stats))
         spider.shared_run = run  # type: ignore[attr-defined]
         self.queue_key = run.key("requests")
         self.df = None
@@ -335,7 +363,6 @@ class SharedFrontier:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
 
     @classmethod
@@ -344,22 +371,6 @@ class SharedFrontier:
 
     def _run(self) -> SharedRun | None:
         return getattr(self.crawler.spider, "shared_run", None)
-
-    def spider_opened(self, spider: Spider) -> None:
-        run = self._run()
-        if run is not None:
-            run.start_heartbeat(self.progress)
-
-    def progress(self) -> dict[str, Any]:
-        assert self.crawler.stats is not None
-        stats = self.crawler.stats
-        return {
-            "pages": stats.get_value("downloader/response_count", 0),
-            "articles_new": stats.get_value("archive/articles_new", 0),
-            "articles_updated": stats.get_value("archive/articles_updated", 0),
-            "list_page": stats.get_value("list/current_page", 0),
-            "at": _now(),
-        }
 
     def spider_idle(self, spider: Spider) -> None:
         run = self._run()

@@ -261,7 +261,7 @@ def captured_crawls(paths: list[Path]) -> list[CapturedCrawl]:
         info = warcinfo(path)
         if "chinadaily-spider" not in info:
             raise ValueError(f"{path} was not written by a chinadaily-archive crawl (no warcinfo of ours)")
-        name = info.get("isPartOf", str(path))
+        name = info.get("chinadaily-shared-run") or info.get("isPartOf", str(path))
         crawl = crawls.setdefault(
             name,
             CapturedCrawl(
@@ -273,18 +273,16 @@ def captured_crawls(paths: list[Path]) -> list[CapturedCrawl]:
             ),
         )
         crawl.files.append(path)
+        crawl.started = min(crawl.started, info.get("chinadaily-crawl-started", crawl.started))
     return sorted(crawls.values(), key=lambda crawl: crawl.started)
 
 
-def reextract_command(
-    crawl: CapturedCrawl, all_files: list[Path], database_url: str, stats_file: Path
-) -> list[str]:
-    """`scrapy crawl` replaying one captured crawl into the archive, offline."""
+def reextract_command(crawl: CapturedCrawl, all_files: list[Path], stats_file: Path) -> list[str]:
+    """`scrapy crawl` replaying one captured crawl into the archive (ARCHIVE_DATABASE_URL), offline."""
     command = [sys.executable, "-m", "scrapy", "crawl", crawl.spider, "-a", "full=1"]
     if crawl.spider == "section":
         command += ["-a", f"path={crawl.section}"]
     settings = {
-        "ARCHIVE_DATABASE_URL": database_url,
         "CHINADAILY_BASE_URL": crawl.base_url,
         "WARC_REPLAY_FILES": ",".join(str(path) for path in crawl.files),
         "WARC_REPLAY_PROBE_FILES": ",".join(str(path) for path in all_files),
@@ -316,12 +314,13 @@ def reextract(paths: list[str], database_url: str, out: IO[str]) -> int:
     if not files:
         raise FileNotFoundError("no WARC files among " + ", ".join(paths))
     crawls = captured_crawls(files)
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+    # The database URL (and any password in it) goes through the environment, not `ps`.
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "ARCHIVE_DATABASE_URL": database_url}
     status = 0
     with tempfile.TemporaryDirectory() as folder:
         for number, crawl in enumerate(crawls, 1):
             stats_file = Path(folder) / f"stats-{number}.json"
-            command = reextract_command(crawl, files, database_url, stats_file)
+            command = reextract_command(crawl, files, stats_file)
             code = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, check=False).returncode
             stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
             out.write(

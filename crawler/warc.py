@@ -119,7 +119,8 @@ def _fields(values: dict[str, Any]) -> bytes:
 def page_context(request: Request, spider: Spider) -> dict[str, Any]:
     """What the walk knew of a page when it asked for it: the metadata record's fields."""
     meta, kwargs = request.meta, request.cb_kwargs
-    callback = getattr(request.callback, "__name__", None) or meta.get("then")
+    # A rendered page's callback is parse_via_browser; "then" names the real one.
+    callback = meta.get("then") or getattr(request.callback, "__name__", None)
     listed_at = kwargs.get("listed_at")
     item = kwargs.get("item")
     kind = {
@@ -184,6 +185,8 @@ class WarcCaptureMiddleware:
             "chinadaily-section": getattr(spider, "section_path", ""),
             "chinadaily-base-url": settings.get("CHINADAILY_BASE_URL"),
             "chinadaily-crawl-started": started,
+            # The workers of one shared run (REDIS_URL) are one crawl to replay.
+            "chinadaily-shared-run": getattr(getattr(spider, "shared_run", None), "run_id", ""),
         }
         self.files = WarcFiles(self.folder, f"{self.prefix}-{spider.name}", self.max_bytes, info)
         assert self.crawler.stats is not None

@@ -40,3 +40,20 @@ def test_a_429_and_a_503_are_retried_after_waiting_and_the_article_is_archived(t
     assert stats["retry/retry_after_waits"] == 1
     assert stats["retry/count"] == 3
     assert "answered 429 with Retry-After; waiting 1 s" in result.log
+
+
+def test_a_list_page_that_failed_is_retried_and_the_next_run_still_walks_the_whole_section(tmp_path):
+    section = "/world/asia_pacific"
+    model = SiteModel({section: 45})
+    database_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    with serve(model) as (base_url, site):
+        # The second list page fails every retry of the first run.
+        site.fail(f"{section}/page_2.html", 503, times=4)
+        first = run_crawl("asia_pacific", base_url, database_url, settings={"RETRY_TIMES": "3"})
+        second = run_crawl("asia_pacific", base_url, database_url)
+    assert first.returncode == 0 and second.returncode == 0, second.log[-2000:]
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        urls = set(connection.scalars(select(Article.canonical_url)))
+    engine.dispose()
+    assert urls == {article.canonical_url for article in model.articles(section)}

@@ -1,11 +1,13 @@
 """The shared run's bookkeeping in Redis: who seeds, who waits, when the run is over, who was lost."""
 
+import threading
 import time
 
 import pytest
 import redis
+from scrapy import Request, Spider
 
-from crawler.distributed import SharedRun
+from crawler.distributed import SharedQueue, SharedRun
 from tests.redis_server import REDIS_URL, redis_prefix
 
 
@@ -105,3 +107,33 @@ def test_a_run_whose_workers_all_died_with_nothing_queued_is_ended_by_the_next_s
     b.join()
     assert b.role == "seed" and b.run_id != a.run_id
     assert b.previous_lost, "the new run's seeder must make the walk start again"
+
+
+def test_a_failing_heartbeat_keeps_beating(base):
+    class Unreachable:
+        def pipeline(self):
+            raise redis.ConnectionError("Redis went away")
+
+        def register_script(self, script):
+            return None
+
+    run = SharedRun(Unreachable(), base, "a", heartbeat_seconds=30)
+    run.run_id = "r"
+    run.start_heartbeat(lambda: {})
+    try:
+        assert run._heartbeat is not None and run._heartbeat.running
+    finally:
+        run.stop_heartbeat()
+
+
+def test_a_request_holding_a_browser_page_is_queued_without_it(base):
+    run = worker(base, "a")
+    run.join()
+    spider = Spider(name="asia_pacific")
+    spider.shared_run = run
+    queue = SharedQueue(run.server, spider, run.key("requests"))
+    unpicklable = threading.Lock()
+    queue.push(Request("http://127.0.0.1/a.html", meta={"playwright_page": unpicklable, "list_page": 3}))
+    request = queue.pop()
+    assert request.url == "http://127.0.0.1/a.html"
+    assert request.meta["list_page"] == 3 and "playwright_page" not in request.meta

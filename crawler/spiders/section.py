@@ -362,6 +362,9 @@ class SectionSpider(Spider):
                 # work for every worker; its progress is recorded when the run is over.
                 priority=3 if self.shared_run is not None else 0,
                 meta={"handle_httpstatus_list": ERROR_STATUSES, "walk": not retry, "walk_state": walk_state},
+                # A list page that failed last run is retried first; the walk must still reach
+                # it under the same URL, so the retry leaves no mark in the duplicate filter.
+                dont_filter=retry,
             )
         )
 
@@ -801,6 +804,16 @@ class SectionSpider(Spider):
 
     def extra_page_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
+        if isinstance(failure.value, NotCaptured):
+            # Re-extraction: today's page objects see a page the crawl did not fetch.
+            item = request.cb_kwargs["item"]
+            logger.warning(
+                "Extra page %s of %s is not in the WARC files; stored without it", request.url, item.url
+            )
+            self._count("article/extracted")
+            yield item
+            yield from self._chain_done(request)
+            return
         error, message = _failure_reason(failure)
         yield from self._article_failed(
             request.cb_kwargs["item"], f"extra page {request.url}: {error}: {message}"
