@@ -147,8 +147,10 @@ class Replay:
 
     def __init__(self, files: list[str], probe_files: list[str]) -> None:
         self.index = WarcIndex([Path(name) for name in files])
-        # Probes get random URLs each run: an earlier crawl's probe of the shape will do.
-        self.other_probes = WarcIndex([Path(name) for name in probe_files])
+        # Probes get random URLs each run: an earlier crawl's probe of the shape will do
+        # (those files are read only if this crawl's own lack a probe).
+        self.probe_files = [Path(name) for name in probe_files]
+        self._other_probes: WarcIndex | None = None
         self.served: set[str] = set()
 
     @classmethod
@@ -164,7 +166,11 @@ class Replay:
     def capture(self, request: Request) -> Capture | None:
         shape = request.meta.get("probe_shape")
         if shape:
-            return self.index.probes.get(shape) or self.other_probes.probes.get(shape)
+            if shape in self.index.probes:
+                return self.index.probes[shape]
+            if self._other_probes is None:
+                self._other_probes = WarcIndex(self.probe_files)
+            return self._other_probes.probes.get(shape)
         # The browser's request gets the rendered page; either falls back on the other (a crawl
         # with RENDER_MODE=always captured only rendered pages).
         first, second = self.index.by_url, self.index.rendered_by_url

@@ -81,13 +81,26 @@ class WarcFiles:
         return self._writer
 
     def write(self, *records: Any) -> list[str]:
-        """Write the records, in order, into one file; returns where each one begins."""
-        writer = self._writer or self._open()
+        """Write the records, in order, into one file at once; returns where each one begins.
+
+        If the write fails (a full disk), the file is cut back to where it was, so that it
+        never holds half a record, and the error is raised."""
+        self._writer or self._open()
         assert self._file is not None
+        start = self._file.tell()
+        buffer = BytesIO()
+        staging = WARCWriter(buffer, gzip=True, warc_version=WARC_VERSION)
         links = []
         for record in records:
-            links.append(record_link(self.current.name, self._file.tell()))
-            writer.write_record(record)
+            links.append(record_link(self.current.name, start + buffer.tell()))
+            staging.write_record(record)
+        try:
+            self._file.write(buffer.getvalue())
+            self._file.flush()
+        except OSError:
+            self._file.seek(start)
+            self._file.truncate()
+            raise
         if self._file.tell() >= self.max_bytes:
             self.close()
         return links
@@ -266,10 +279,16 @@ class WarcCaptureMiddleware:
                 warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": main_id},
             )
         )
-        links = self.files.write(*records)
+        stats = self.crawler.stats
+        try:
+            links = self.files.write(*records)
+        except OSError as error:
+            # The page itself is fine: the crawl goes on, saying loudly what was not kept.
+            stats.inc_value("warc/unwritten_responses")
+            logger.error("Could not write the WARC records of %s: %s", response.url, error)
+            return response
         # The spider hands this on to the article's version (see ArticleItem.warc_records).
         request.meta["warc_record"] = links[0]
-        stats = self.crawler.stats
         stats.inc_value("warc/records", len(records))
         stats.inc_value(f"warc/{main.rec_headers.get_header('WARC-Type')}_records")
         stats.inc_value("warc/payload_bytes", len(response.body))

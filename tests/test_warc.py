@@ -17,6 +17,7 @@ from sqlalchemy import select
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler import cli
+from crawler.warc import WarcFiles
 from pipelines.models import Article, ArticleUrl, ArticleVersion, CrawlRun
 from tests.crawling import ROOT, run_crawl
 from tests.databases import IN_CI
@@ -266,3 +267,43 @@ def test_pages_chromium_rendered_are_captured_and_reextracted_without_a_browser(
     for index in SCRIPT_BUILT:
         article = model.article(SECTION, index)
         assert bodies[article.canonical_url] == article.body
+
+
+def test_a_failed_write_leaves_no_half_record_behind(tmp_path):
+    files = WarcFiles(tmp_path, "test", 10 * 2**20, {"software": "test"})
+    builder = files.builder()
+
+    def resource(text):
+        body = text.encode()
+        return builder.create_warc_record(
+            "http://127.0.0.1/" + text,
+            "resource",
+            payload=io.BytesIO(body),
+            length=len(body),
+            warc_content_type="text/plain",
+        )
+
+    files.write(resource("first"))
+    size = files.current.stat().st_size
+    real_write = files._file.write
+
+    def disk_full(data):
+        real_write(data[: len(data) // 2])
+        raise OSError(28, "No space left on device")
+
+    files._file.write = disk_full
+    with pytest.raises(OSError):
+        files.write(resource("second"))
+    assert files.current.stat().st_size == size
+    files._file.write = real_write
+    (link,) = files.write(resource("third"))
+    files.close()
+    check = subprocess.run(
+        [sys.executable, "-m", "warcio.cli", "check", str(files.current)], capture_output=True
+    )
+    assert check.returncode == 0
+    assert [uri for _, uri, _, _ in records(tmp_path)][1:] == [
+        "http://127.0.0.1/first",
+        "http://127.0.0.1/third",
+    ]
+    assert link.endswith(f"#{size}")
