@@ -93,6 +93,7 @@ class WarcIndex:
         self.probes: dict[str, Capture] = {}
         by_id: dict[str, Capture] = {}
         contexts: dict[str, dict[str, str]] = {}
+        rendered: list[Capture] = []
         for path in paths:
             with path.open("rb") as stream:
                 records = ArchiveIterator(stream)
@@ -114,8 +115,10 @@ class WarcIndex:
                     )
                     by_id[capture.record_id] = capture
                     # A page Chromium rendered is a resource record; the HTTP answer, a response.
-                    found = self.rendered_by_url if kind == "resource" else self.by_url
-                    found[capture.url] = capture
+                    if kind == "resource":
+                        rendered.append(capture)
+                    else:
+                        self.by_url[capture.url] = capture
         for record_id, context in contexts.items():
             described = by_id.get(record_id)
             if described is None:
@@ -123,21 +126,26 @@ class WarcIndex:
             described.context = context
             if context.get("probe-shape"):
                 self.probes[context["probe-shape"]] = described
+        # Rendered pages answer the URL the browser was asked for, the last capture winning.
+        for capture in rendered:
+            self.rendered_by_url[capture.context.get("requested-url", capture.url)] = capture
 
-    def response(self, capture: Capture, request: Request) -> Response:
+    def response(self, capture: Capture) -> Response:
         with capture.path.open("rb") as stream:
             stream.seek(capture.offset)
             record = next(iter(ArchiveIterator(stream)))
             body = record.raw_stream.read()
             if record.rec_type == "resource":
-                status, pairs, protocol = 200, [("Content-Type", record.content_type)], "HTTP/1.1"
+                status = int(capture.context.get("status", 200))
+                pairs, protocol = [("Content-Type", record.content_type)], "HTTP/1.1"
             else:
                 http = record.http_headers
                 status, pairs, protocol = int(http.get_statuscode()), http.headers, http.protocol
         headers = Headers()
         for name, value in pairs:
             headers.appendlist(name, value)
-        url = request.url if capture.context.get("probe-shape") is None else capture.url
+        # Where the page was: the URL asked for, a probe's own random URL, or where the browser ended.
+        url = capture.url
         cls = responsetypes.from_args(headers=headers, url=url, body=body)
         return cls(url=url, status=status, headers=headers, body=body, protocol=protocol)
 
@@ -208,7 +216,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             raise NotCaptured(f"not captured in the WARC files: {request.url}")
         self.replay.served.add(capture.url)
         stats.inc_value("replay/responses")
-        return self.replay.index.response(capture, request)
+        return self.replay.index.response(capture)
 
 
 class ReplayLeftovers:

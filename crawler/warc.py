@@ -268,7 +268,12 @@ class WarcCaptureMiddleware:
                     warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": main_id},
                 )
             )
-        context = _fields(page_context(request, spider))
+        fields = page_context(request, spider)
+        if rendered:
+            # No HTTP record holds these for a rendered page; the browser may also have
+            # been redirected away from the URL asked for.
+            fields.update({"requested-url": request.url, "status": response.status})
+        context = _fields(fields)
         records.append(
             builder.create_warc_record(
                 response.url,
