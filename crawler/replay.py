@@ -33,6 +33,8 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.warc import record_link
+
 logger = logging.getLogger(__name__)
 
 
@@ -215,6 +217,8 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             stats.inc_value("replay/not_captured")
             raise NotCaptured(f"not captured in the WARC files: {request.url}")
         self.replay.served.add(capture.url)
+        # A version made from this page links to the record it came from, as in a crawl.
+        request.meta["warc_record"] = record_link(capture.path.name, capture.offset)
         stats.inc_value("replay/responses")
         return self.replay.index.response(capture)
 

@@ -197,6 +197,14 @@ def test_a_fixed_extraction_bug_is_applied_by_reextraction_with_versions_only_wh
             assert history == [expected[url][:1], expected[url]], "one new version, with every author"
         else:
             assert history == [expected[url]], "no new version where nothing changed"
+    # A new version links to the very records the crawl's version came from.
+    links = table(
+        database_url,
+        select(Article.canonical_url, ArticleVersion.warc_records).join(Article).order_by(ArticleVersion.id),
+    )
+    for url in several:
+        crawled, reextracted = [row.warc_records for row in links if row.canonical_url == url]
+        assert crawled and reextracted == crawled
 
 
 def pywb_bin():
