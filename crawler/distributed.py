@@ -43,7 +43,6 @@ from twisted.internet.task import LoopingCall
 # scrapy-redis 0.9.1 calls APIs Scrapy 2.13+ deprecates; only its own warnings are silenced.
 warnings.filterwarnings("ignore", module=r"scrapy_redis(\.|$)")
 from redis.exceptions import RedisError  # noqa: E402
-from scrapy_redis.connection import get_redis_from_settings  # noqa: E402
 from scrapy_redis.dupefilter import RFPDupeFilter  # noqa: E402
 from scrapy_redis.queue import PriorityQueue  # noqa: E402
 from scrapy_redis.scheduler import Scheduler  # noqa: E402
@@ -398,10 +397,6 @@ def _override(settings: BaseSettings, name: str, value: Any) -> None:
     """Set a setting over the project's value (add-ons rank below the project's settings)."""
     priority = max(settings.getpriority(name) or 0, SETTINGS_PRIORITIES["addon"])
     settings.set(name, value, priority=priority)
-
-
-def redis_client(settings: BaseSettings) -> Any:
-    return get_redis_from_settings(settings)
 
 
 def describe_runs(server: Any, prefix: str) -> list[dict[str, Any]]:
