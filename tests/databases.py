@@ -7,12 +7,21 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import psycopg
 import pytest
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(reason: str, in_ci: str | None = None) -> NoReturn:
+    """A test's server or tool is missing: outside CI it skips, saying why; CI must run every
+    test, so there it fails (with `in_ci`, else `reason`)."""
+    if IN_CI:
+        pytest.fail(in_ci or reason)
+    pytest.skip(reason)
 
 
 def postgres_unavailable() -> str | None:
@@ -27,11 +36,8 @@ def postgres_unavailable() -> str | None:
 def require_postgres() -> None:
     """Skip outside CI when PostgreSQL is down; in CI a missing server is a failure."""
     reason = postgres_unavailable()
-    if reason is None:
-        return
-    if IN_CI:
-        pytest.fail(f"{reason}; CI must run the PostgreSQL tests (.ci/run starts the server)")
-    pytest.skip(reason)
+    if reason is not None:
+        unavailable(reason, f"{reason}; CI must run the PostgreSQL tests (.ci/run starts the server)")
 
 
 @contextmanager

@@ -7,10 +7,9 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 import redis
 
-from tests.databases import IN_CI
+from tests.databases import unavailable
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -21,9 +20,7 @@ def require_redis() -> redis.Redis:
         client.ping()
     except redis.RedisError as error:
         reason = f"Redis at {REDIS_URL} is not reachable ({error.__class__.__name__})"
-        if IN_CI:
-            pytest.fail(f"{reason}; CI must run the Redis tests (.ci/run starts the server)")
-        pytest.skip(reason)
+        unavailable(reason, f"{reason}; CI must run the Redis tests (.ci/run starts the server)")
     return client
 
 

@@ -20,7 +20,7 @@ from crawler import cli
 from crawler.warc import WarcFiles
 from pipelines.models import Article, ArticleUrl, ArticleVersion, CrawlRun
 from tests.crawling import ROOT, run_crawl
-from tests.databases import IN_CI
+from tests.databases import unavailable
 from tests.site import SiteModel, serve
 from tests.test_crawl_incremental import comparable, table
 from tests.test_rendering import SCRIPT_BUILT
@@ -211,10 +211,7 @@ def pywb_bin():
     """The pywb of .ci/pywb-venv (it pins redis 2.10, so it cannot live beside scrapy-redis)."""
     folder = Path(os.environ.get("PYWB_VENV", ROOT / ".ci" / "pywb-venv")) / "bin"
     if not (folder / "pywb").exists():
-        reason = f"pywb is not installed in {folder.parent} (.ci/run installs it there)"
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
+        unavailable(f"pywb is not installed in {folder.parent} (.ci/run installs it there)")
     return folder
 
 
