@@ -57,14 +57,22 @@ def site_model(articles: int) -> SiteModel:
 # --- 1, 5, 6: crawls ------------------------------------------------------------------------------
 
 
-def our_crawl(base_url: str, database_url: str, folder: Path, profile: Path | None = None) -> dict[str, Any]:
-    """`scrapy crawl asia_pacific` with everything on; under py-spy (all threads) if `profile` is given."""
+def our_crawl(
+    base_url: str,
+    database_url: str,
+    folder: Path,
+    profile: Path | None = None,
+    settings: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """`scrapy crawl asia_pacific` with everything on (and `settings`); its stats. Under py-spy
+    (the thread holding the GIL) if `profile` is given."""
     stats_file = folder / f"ours-{time.monotonic_ns()}.json"
     settings = {
         **CONCURRENCY,
         "ARCHIVE_STATS_FILE": str(stats_file),
         "LOG_LEVEL": "WARNING",
         "HEALTH_ENABLED": "0",
+        **(settings or {}),
     }
     command, env = crawl_command("asia_pacific", base_url, database_url, settings=settings)
     if profile is not None:

@@ -2,54 +2,37 @@
 
     python -m benchmarks.warc [--articles 2000]
 
-Crawls the local site (tests/site) twice, without and with WARC_DIR, at 16 requests at a time and no
-delay, then re-extracts the WARC files into an empty archive with `chinadaily-archive reextract`.
+Crawls the local site (tests/site) twice, without and with WARC_DIR, as benchmarks/compare.py crawls
+it, then re-extracts the WARC files into an empty archive with `chinadaily-archive reextract`.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
-import json
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.compare import our_crawl, pages_per_second
 from crawler import cli
-from tests.crawling import ROOT, crawl_command
 from tests.site import SiteModel, serve
 
 SECTION = "/world/asia_pacific"
-SETTINGS = {
-    "CONCURRENT_REQUESTS": "16",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
-    "LOG_LEVEL": "WARNING",
-    "HEALTH_ENABLED": "0",
-}
-
-
-def crawl(base_url: str, folder: Path, name: str, warc_dir: Path | None) -> dict[str, Any]:
-    stats_file = folder / f"{name}.json"
-    settings = {**SETTINGS, "ARCHIVE_STATS_FILE": str(stats_file), "WARC_DIR": str(warc_dir or "")}
-    command, env = crawl_command("asia_pacific", base_url, f"sqlite:///{folder / name}.db", settings=settings)
-    subprocess.run(
-        command, cwd=ROOT, env=env, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
-    )
-    return dict(json.loads(stats_file.read_text()))
-
-
-def pages_per_second(stats: dict[str, Any]) -> float:
-    return float(stats["downloader/response_count"]) / float(stats["elapsed_time_seconds"])
 
 
 def measure(articles: int) -> dict[str, Any]:
     model = SiteModel({SECTION: articles, "/world/europe": 6}, dead_links={"soft404": 5, "hard404": 2})
     with tempfile.TemporaryDirectory() as name, serve(model) as (base_url, _):
         folder = Path(name)
-        plain = crawl(base_url, folder, "plain", None)
-        captured = crawl(base_url, folder, "captured", folder / "warc")
+        plain = our_crawl(base_url, f"sqlite:///{folder / 'plain.db'}", folder, settings={"WARC_DIR": ""})
+        captured = our_crawl(
+            base_url,
+            f"sqlite:///{folder / 'captured.db'}",
+            folder,
+            settings={"WARC_DIR": str(folder / "warc")},
+        )
         files = sorted((folder / "warc").glob("*.warc.gz"))
         size = sum(path.stat().st_size for path in files)
         began = time.monotonic()
