@@ -60,6 +60,18 @@ def records(folder):
     return found
 
 
+def captured_crawl(model, folder, settings=None, env=None):
+    """A crawl of the local site into folder/crawled.db, capturing into folder/warc:
+    (archive URL, the site's base URL, the paths it served)."""
+    database_url = f"sqlite:///{folder / 'crawled.db'}"
+    settings = {"WARC_DIR": str(folder / "warc"), **(settings or {})}
+    with serve(model) as (base_url, site):
+        result = run_crawl("asia_pacific", base_url, database_url, settings=settings, env=env)
+        served = set(site.requests)
+    assert result.returncode == 0, result.log[-3000:]
+    return database_url, base_url, served
+
+
 def reextract(warc_dir, database_url):
     out = io.StringIO()
     code = cli.main(["reextract", "--from-warc", str(warc_dir), "--db", database_url], out=out)
@@ -75,17 +87,8 @@ def crawled(tmp_path_factory):
         {SECTION: 64, "/world/europe": 3},
         dead_links={"soft404": 2, "hard404": 1, "redirect_home": 1, "failed": 1},
     )
-    database_url = f"sqlite:///{folder / 'crawled.db'}"
-    with serve(model) as (base_url, site):
-        result = run_crawl(
-            "asia_pacific",
-            base_url,
-            database_url,
-            # Small files, so that the crawl rolls over to new ones.
-            settings={"WARC_DIR": str(folder / "warc"), "WARC_MAX_SIZE_MB": "0.1"},
-        )
-        assert result.returncode == 0, result.log[-3000:]
-        fetched = {path for path in site.requests}
+    # Small files, so that the crawl rolls over to new ones.
+    database_url, base_url, fetched = captured_crawl(model, folder, {"WARC_MAX_SIZE_MB": "0.1"})
     return model, database_url, folder / "warc", fetched, base_url
 
 
@@ -169,16 +172,7 @@ def test_a_fixed_extraction_bug_is_applied_by_reextraction_with_versions_only_wh
     with_bug = tmp_path / "bug"
     with_bug.mkdir()
     (with_bug / "sitecustomize.py").write_text(FIRST_AUTHOR_ONLY)
-    database_url = f"sqlite:///{tmp_path / 'archive.db'}"
-    with serve(model) as (base_url, _):
-        result = run_crawl(
-            "asia_pacific",
-            base_url,
-            database_url,
-            settings={"WARC_DIR": str(tmp_path / "warc")},
-            env={"PYTHONPATH": str(with_bug)},
-        )
-    assert result.returncode == 0, result.log[-3000:]
+    database_url, _, _ = captured_crawl(model, tmp_path, env={"PYTHONPATH": str(with_bug)})
     expected = {a.canonical_url: a.authors for a in model.articles(SECTION)}
     several = {url for url, authors in expected.items() if len(authors) > 1}
     assert several and len(several) < len(expected), "the site must have both kinds of byline"
@@ -254,16 +248,8 @@ def test_an_archived_article_replays_in_pywb(crawled, tmp_path):
 
 def test_pages_chromium_rendered_are_captured_and_reextracted_without_a_browser(tmp_path, chromium):
     model = SiteModel({SECTION: 25, "/world/europe": 3}, script_built=SCRIPT_BUILT)
-    database_url = f"sqlite:///{tmp_path / 'crawled.db'}"
-    with serve(model) as (base_url, _):
-        result = run_crawl(
-            "asia_pacific",
-            base_url,
-            database_url,
-            settings={"WARC_DIR": str(tmp_path / "warc"), "RENDER_BROWSER_PATH": chromium},
-        )
-        assert result.returncode == 0, result.log[-3000:]
-        rendered = {uri for kind, uri, _, _ in records(tmp_path / "warc") if kind == "resource"}
+    database_url, base_url, _ = captured_crawl(model, tmp_path, {"RENDER_BROWSER_PATH": chromium})
+    rendered = {uri for kind, uri, _, _ in records(tmp_path / "warc") if kind == "resource"}
     assert {base_url + model.article(SECTION, index).path() for index in SCRIPT_BUILT} <= rendered
     rebuilt = f"sqlite:///{tmp_path / 'rebuilt.db'}"
     reextract(tmp_path / "warc", rebuilt)
