@@ -116,6 +116,8 @@ class SectionSpider(Spider):
         self.render_available = False
         self.rendered_pages = 0
         self.recheck_age = timedelta(days=3)
+        self.shared_run: SharedRun | None = None
+        """The shared run this worker belongs to, with REDIS_URL set (crawler/distributed.py sets it)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SectionSpider:
@@ -237,15 +239,6 @@ class SectionSpider(Spider):
         if self.archive is not None:
             self.archive.release()
             self.archive = None
-
-    @property
-    def shared_run(self) -> SharedRun | None:
-        """The shared run this worker belongs to, with REDIS_URL set (see crawler/distributed.py)."""
-        return getattr(self, "_shared_run", None)
-
-    @shared_run.setter
-    def shared_run(self, run: SharedRun) -> None:
-        self._shared_run = run
 
     def _leave_shared_run(self, reason: str) -> None:
         """Leave the shared run; the last worker out records how far the walk got.
@@ -726,19 +719,23 @@ class SectionSpider(Spider):
             return
         if response.status >= 300 or not isinstance(response, TextResponse):
             # The pager links a page the site does not have: keep the pages that exist.
-            self._count("article/missing_pages")
-            logger.warning(
-                "Extra page %s of %s answered %d; stored without it", response.url, item.url, response.status
-            )
-            self._count("article/extracted")
-            yield item
-            yield from self._chain_done(response.request)
+            yield from self._without_extra_page(item, response.request, f"answered {response.status}")
             return
         page = ArticlePage(response)
         append_page(item, page)
         item.warc_records += _warc_record(response)
         self._count("article/extra_pages")
         yield from self._next_page_or_item(page, item, response.request)
+
+    def _without_extra_page(self, item: ArticleItem, request: Request | None, why: str) -> Iterator[Any]:
+        """An extra page the article cannot have: it is stored with the pages it has."""
+        self._count("article/missing_pages")
+        logger.warning(
+            "Extra page %s of %s %s; stored without it", request.url if request else "?", item.url, why
+        )
+        self._count("article/extracted")
+        yield item
+        yield from self._chain_done(request)
 
     def _next_page_or_item(
         self, page: ArticlePage, item: ArticleItem, request: Request | None
@@ -806,13 +803,9 @@ class SectionSpider(Spider):
         request = failure.request  # type: ignore[attr-defined]
         if isinstance(failure.value, NotCaptured):
             # Re-extraction: today's page objects see a page the crawl did not fetch.
-            item = request.cb_kwargs["item"]
-            logger.warning(
-                "Extra page %s of %s is not in the WARC files; stored without it", request.url, item.url
+            yield from self._without_extra_page(
+                request.cb_kwargs["item"], request, "is not in the WARC files"
             )
-            self._count("article/extracted")
-            yield item
-            yield from self._chain_done(request)
             return
         error, message = _failure_reason(failure)
         yield from self._article_failed(
