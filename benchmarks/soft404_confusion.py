@@ -18,9 +18,10 @@ from typing import Any
 
 from scrapy.http import HtmlResponse, Request, Response
 
-from crawler.judging import DEAD_VERDICTS, VERDICTS, PageJudge
+from crawler.judging import PageJudge
 from crawler.probes import Fingerprint, ProbeSet
 from crawler.settings import SOFT404_MIN_BODY_CHARS, SOFT404_PROBE_SIMILARITY, SOFT404_REDIRECT_TARGET_MIN
+from crawler.verdicts import DEAD_VERDICTS, Verdict
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "soft404"
 ERROR_TRUTHS = frozenset({"soft404", "http_error", "redirect", "thin"})
@@ -107,8 +108,8 @@ def outcome(entries: list[Entry]) -> Outcome:
 
 
 def matrix(entries: list[Entry]) -> str:
-    truths = [t for t in VERDICTS if any(e.truth == t for e in entries)]
-    columns = [v for v in VERDICTS if any(e.verdict == v for e in entries)]
+    truths = [t for t in Verdict if any(e.truth == t for e in entries)]
+    columns = [v for v in Verdict if any(e.verdict == v for e in entries)]
     counts = Counter((e.truth, e.verdict) for e in entries)
     width = max(len(c) for c in [*columns, *truths, "truth \\ verdict"]) + 1
     lines = ["truth \\ verdict".ljust(width) + "".join(c.rjust(width) for c in columns)]

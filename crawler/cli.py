@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from crawler import statkeys as keys
 from pipelines.archive import Archive
 from pipelines.reader import EXPORT_COLUMNS, ArchiveError, ArchiveReader, BadInput, Filters, database_url
 
@@ -336,10 +337,10 @@ def cmd_runs(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) -> N
                 run["spider"],
                 _when(run["started_at"]),
                 run["finish_reason"],
-                stat(run, "archive/articles_new"),
-                stat(run, "archive/articles_updated"),
-                stat(run, "archive/dead_urls"),
-                "failed" if stat(run, "health/failed") else "ok",
+                stat(run, keys.ARTICLES_NEW),
+                stat(run, keys.ARTICLES_UPDATED),
+                stat(run, keys.DEAD_URLS),
+                "failed" if stat(run, keys.HEALTH_FAILED) else "ok",
             ]
             for run in rows
         ],
@@ -351,15 +352,10 @@ def cmd_runs(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) -> N
 def _shared_runs(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) -> None:
     """The totals of each shared run (REDIS_URL): the crawl_runs rows of its workers added up."""
     totals: dict[str, dict[str, Any]] = {}
-    keys = [
-        "downloader/response_count",
-        "archive/articles_new",
-        "archive/articles_updated",
-        "archive/dead_urls",
-    ]
+    summed = [keys.RESPONSES, keys.ARTICLES_NEW, keys.ARTICLES_UPDATED, keys.DEAD_URLS]
     for run in reversed(reader.runs()):
         stats = run["stats"] or {}
-        shared = stats.get("shared/run")
+        shared = stats.get(keys.SHARED_RUN)
         if not shared:
             continue
         total = totals.setdefault(
@@ -370,13 +366,13 @@ def _shared_runs(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) 
                 "started_at": run["started_at"],
                 "workers": 0,
                 "finished": 0,
-                **dict.fromkeys(keys, 0),
+                **dict.fromkeys(summed, 0),
             },
         )
         total["workers"] += 1
         total["finished"] += run["finish_reason"] == "finished"
-        for key in keys:
-            total[key] += stats.get(key, 0)
+        for key in summed:
+            total[key] += keys.number(stats, key)
     rows = sorted(totals.values(), key=lambda total: str(total["started_at"]), reverse=True)[: args.limit]
     if args.json:
         out.writelines(_json_line(row) + "\n" for row in rows)
@@ -388,7 +384,7 @@ def _shared_runs(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) 
                 row["spider"],
                 _when(row["started_at"]),
                 f"{row['finished']}/{row['workers']}",
-                *(row[key] for key in keys),
+                *(row[key] for key in summed),
             ]
             for row in rows
         ],

@@ -47,6 +47,8 @@ from scrapy_redis.dupefilter import RFPDupeFilter  # noqa: E402
 from scrapy_redis.queue import PriorityQueue  # noqa: E402
 from scrapy_redis.scheduler import Scheduler  # noqa: E402
 
+from crawler import statkeys as keys  # noqa: E402
+
 logger = logging.getLogger(__name__)
 
 # How long the info about a finished run is kept, for `chinadaily-archive frontier`.
@@ -271,10 +273,10 @@ def worker_name() -> str:
 def worker_progress(stats: Any) -> dict[str, Any]:
     """A worker's figures, published with each heartbeat for `chinadaily-archive frontier`."""
     return {
-        "pages": stats.get_value("downloader/response_count", 0),
-        "articles_new": stats.get_value("archive/articles_new", 0),
-        "articles_updated": stats.get_value("archive/articles_updated", 0),
-        "list_page": stats.get_value("list/current_page", 0),
+        "pages": stats.get_value(keys.RESPONSES, 0),
+        "articles_new": stats.get_value(keys.ARTICLES_NEW, 0),
+        "articles_updated": stats.get_value(keys.ARTICLES_UPDATED, 0),
+        "list_page": stats.get_value(keys.LIST_CURRENT_PAGE, 0),
         "at": _now(),
     }
 
@@ -339,9 +341,9 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]
         self.df = None
         super().open(spider)
         assert self.stats is not None
-        self.stats.set_value("shared/run", run.run_id)
-        self.stats.set_value("shared/worker", run.worker)
-        self.stats.set_value("shared/role", run.role)
+        self.stats.set_value(keys.SHARED_RUN, run.run_id)
+        self.stats.set_value(keys.SHARED_WORKER, run.worker)
+        self.stats.set_value(keys.SHARED_ROLE, run.role)
         logger.info(
             "Worker %s %s shared run %s (Redis keys %s:*)",
             run.worker,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -16,35 +15,24 @@ from crawler.pages.generic_page import GenericArticlePage
 from crawler.pages.list_page import SectionListPage
 from crawler.probes import HOME_PATHS, ProbeSet, masked_shingles, shape_of, visible_shingles
 from crawler.siteurls import canonical_url, is_article_url, list_page_number, site_article_id
+from crawler.statkeys import verdict_key
+from crawler.verdicts import DEAD_VERDICTS, Verdict
 
-ARTICLE = "article"
-LIST = "list"
-LIST_END = "list_end"
-SOFT404 = "soft404"
-HTTP_ERROR = "http_error"
-REDIRECT = "redirect"
-THIN = "thin"
-FAILED = "failed"
-RENDER = "render"
-"""Not a final verdict: the page's text is built by script; render it and judge again."""
-VERDICTS = (ARTICLE, LIST, LIST_END, SOFT404, HTTP_ERROR, REDIRECT, THIN, FAILED, RENDER)
-DEAD_VERDICTS = frozenset({SOFT404, HTTP_ERROR, REDIRECT, THIN})
+ARTICLE, LIST, LIST_END = Verdict.ARTICLE, Verdict.LIST, Verdict.LIST_END
+SOFT404, HTTP_ERROR, REDIRECT, THIN = Verdict.SOFT404, Verdict.HTTP_ERROR, Verdict.REDIRECT, Verdict.THIN
+FAILED, RENDER = Verdict.FAILED, Verdict.RENDER
 # Error statuses reach the callbacks, so that every answer is judged here and nowhere else.
 ERROR_STATUSES = list(range(400, 600))
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
 @dataclass
 class Judgement:
     """The verdict on one fetched URL, why, and what the crawl keeps of it."""
 
-    verdict: str
+    verdict: Verdict
     reason: str
-    slug: str
-    """Verdict and reason as a stats key part: `soft404/<verdict>/<reason>`."""
+    stat_key: str
+    """Where the verdict is counted: `verdict/<verdict>/<reason>`."""
     url: str
     """The URL requested (before any redirect)."""
     status: int | None = None
@@ -66,7 +54,7 @@ class Judgement:
         return DeadUrlItem(
             url=self.url,
             canonical_url=canonical_url(self.url),
-            kind=self.verdict,
+            kind=str(self.verdict),
             reason=self.reason,
             status=self.status,
             referrer=self.referrer,
@@ -107,7 +95,7 @@ class PageJudge:
 
     def _make(
         self,
-        verdict: str,
+        verdict: Verdict,
         reason: str,
         response: Response | None,
         url: str,
@@ -115,9 +103,8 @@ class PageJudge:
         slug: str = "",
         **extra: object,
     ) -> Judgement:
-        slug = f"{verdict}/{_slug(slug or reason)}"
         status = response.status if response is not None else None
-        return Judgement(verdict, reason, slug, url, status, **extra)  # type: ignore[arg-type]
+        return Judgement(verdict, reason, verdict_key(verdict, slug or reason), url, status, **extra)  # type: ignore[arg-type]
 
     def judge_failure(self, url: str, error: str, message: str, referrer: str | None = None) -> Judgement:
         """A fetch that produced no response: timeout, connection error, too many redirects."""

@@ -153,8 +153,8 @@ def test_every_fault_has_a_stat_and_a_log_line(crawled):
     assert stats["dates/in_the_future"] == 1
     assert stats["retry/retry_after_waits"] == 1
     assert stats["list/offsite_links"] == 3
-    assert stats["soft404/thin/not_an_html_page_application_pdf"] == 1
-    assert sum(value for key, value in stats.items() if key.startswith("soft404/failed/")) == len(
+    assert stats["verdict/thin/not_an_html_page_application_pdf"] == 1
+    assert sum(value for key, value in stats.items() if key.startswith("verdict/failed/")) == len(
         site_faults.FAILED
     )
     for kind in site_faults.FAILED:

@@ -131,12 +131,12 @@ def test_probes_run_once_and_are_kept(crawled):
 
 def test_verdicts_are_counted_by_reason_and_summarised(crawled):
     stats = table(crawled.database_url, CrawlRun)[0].stats
-    assert stats["soft404/soft404/not_found_template"] == 3
-    assert stats["soft404/http_error/http_404"] == 1
-    assert stats["soft404/http_error/http_410"] == 1
-    assert stats["soft404/thin/no_headline"] == 1
-    assert stats["soft404/redirect/redirect_target_shared_by_several_article_urls"] == 3
-    assert stats["soft404/failed/http_503_after_retries"] == 1
+    assert stats["verdict/soft404/not_found_template"] == 3
+    assert stats["verdict/http_error/http_404"] == 1
+    assert stats["verdict/http_error/http_410"] == 1
+    assert stats["verdict/thin/no_headline"] == 1
+    assert stats["verdict/redirect/redirect_target_shared_by_several_article_urls"] == 3
+    assert stats["verdict/failed/http_503_after_retries"] == 1
     assert "Crawl summary" in crawled.first.log
     assert "soft404: 3 (not_found_template 3)" in crawled.first.log
 

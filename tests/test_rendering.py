@@ -105,7 +105,7 @@ def test_never_counts_script_built_pages_as_extraction_failures(tmp_path):
     script_built = {model.article(SECTION, i).canonical_url for i in SCRIPT_BUILT}
     assert not script_built & set(rows)
     assert len(rows) == len(model.articles(SECTION)) - len(SCRIPT_BUILT)
-    assert stats["soft404/thin/built_by_script_not_rendered"] == len(SCRIPT_BUILT)
+    assert stats["verdict/thin/built_by_script_not_rendered"] == len(SCRIPT_BUILT)
     assert stats["extract/failed"] == len(SCRIPT_BUILT)
     assert not any(key.startswith("playwright/") for key in stats)
 

@@ -81,7 +81,7 @@ def test_a_list_page_without_items_ends_the_walk():
     spider = make_spider(path="/world/china-us")
     empty = list_response(body=b"<html><body><div class='lft_art' id='left'></div></body></html>")
     assert walk(spider, empty) == []
-    assert spider.crawler.stats.get_value("soft404/list_end/no_items") == 1
+    assert spider.crawler.stats.get_value("verdict/list_end/no_items") == 1
 
 
 def test_links_to_other_hosts_and_scripts_are_never_requested():
@@ -111,4 +111,4 @@ def test_a_fetch_that_times_out_is_a_failed_url():
         url="https://www.chinadaily.com.cn/a/201901/12/WS5c38db2fa3106c65c34e3ffa.html",
         reason="TimeoutError: User timeout caused connection failure: took too long.",
     )
-    assert spider.crawler.stats.get_value("soft404/failed/timeouterror") == 1
+    assert spider.crawler.stats.get_value("verdict/failed/timeouterror") == 1

@@ -11,6 +11,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
+from crawler import statkeys as keys
 from crawler.rendering import browser_problem, render_mode
 
 # Exit statuses a scheduler can act on.
@@ -35,13 +36,13 @@ class Command(ScrapyCrawlCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
-        fatal = crawler.stats.get_value("archive/fatal") if crawler.stats else None
+        fatal = crawler.stats.get_value(keys.ARCHIVE_FATAL) if crawler.stats else None
         if fatal:
-            unwritten = crawler.stats.get_value("archive/unwritten_items", 0) if crawler.stats else 0
+            unwritten = crawler.stats.get_value(keys.ARCHIVE_UNWRITTEN, 0) if crawler.stats else 0
             print(f"chinadaily-archive: {fatal} ({unwritten} items not written)", file=sys.stderr)
             self.exitcode = EXIT_ARCHIVE_FAILED
             return
-        failed = crawler.stats.get_value("health/failed") if crawler.stats else None
+        failed = crawler.stats.get_value(keys.HEALTH_FAILED) if crawler.stats else None
         if failed:
             print(f"Health checks failed for {args[0]}:", file=sys.stderr)
             for message in failed:

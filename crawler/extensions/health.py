@@ -10,20 +10,12 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.judging import ARTICLE, DEAD_VERDICTS, FAILED, VERDICTS
+from crawler import statkeys
+from crawler.statkeys import number, verdict_counts
+from crawler.verdicts import DEAD_VERDICTS, Verdict
 from pipelines.archive import Archive, ArchiveUnavailable
 
 logger = logging.getLogger(__name__)
-
-
-def verdict_counts(stats: dict[str, object]) -> dict[str, int]:
-    """Pages judged in a crawl, per verdict, from the `soft404/<verdict>/<reason>` stats."""
-    counts = dict.fromkeys(VERDICTS, 0)
-    for key, value in stats.items():
-        parts = key.split("/")
-        if len(parts) == 3 and parts[0] == "soft404" and parts[1] in counts and isinstance(value, int):
-            counts[parts[1]] += value
-    return counts
 
 
 class HealthChecks:
@@ -52,10 +44,10 @@ class HealthChecks:
 
     def check(self, stats: dict[str, object], last_new_article: datetime | None) -> list[str]:
         failures = []
-        first_page_items = stats.get("list/first_page_items")
+        first_page_items = stats.get(statkeys.LIST_FIRST_PAGE_ITEMS)
         if first_page_items is None:
             # In a shared run, only the worker that read the first list page can tell.
-            if "shared/run" not in stats:
+            if statkeys.SHARED_RUN not in stats:
                 failures.append("the section's first list page could not be read")
         elif isinstance(first_page_items, int) and first_page_items < self.min_first_page_items:
             failures.append(
@@ -64,19 +56,14 @@ class HealthChecks:
             )
         counts = verdict_counts(stats)
         # A conditional re-check answered 304 is an article page seen alive, unjudged.
-        not_modified = stats.get("recheck/not_modified", 0)
-        article_pages = counts[ARTICLE] + sum(counts[v] for v in DEAD_VERDICTS) + counts[FAILED]
-        article_pages += not_modified if isinstance(not_modified, int) else 0
+        dead = sum(counts[verdict] for verdict in DEAD_VERDICTS)
+        article_pages = counts[Verdict.ARTICLE] + dead + counts[Verdict.FAILED]
+        article_pages += number(stats, statkeys.RECHECK_NOT_MODIFIED)
         if article_pages >= self.min_pages_for_rates:
-            fallback = stats.get("extract/fallback", 0)
             rates = [
-                (
-                    "extraction fallback",
-                    (fallback if isinstance(fallback, int) else 0),
-                    self.max_fallback_rate,
-                ),
-                ("soft-404 and dead page", sum(counts[v] for v in DEAD_VERDICTS), self.max_soft404_rate),
-                ("error", counts[FAILED], self.max_error_rate),
+                ("extraction fallback", number(stats, statkeys.EXTRACT_FALLBACK), self.max_fallback_rate),
+                ("soft-404 and dead page", dead, self.max_soft404_rate),
+                ("error", counts[Verdict.FAILED], self.max_error_rate),
             ]
             for name, count, limit in rates:
                 if count / article_pages > limit:
@@ -96,8 +83,8 @@ class HealthChecks:
         assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
         last_new = None
-        if self.database_url and not stats.get("archive/fatal"):
-            section = stats.get("list/section")
+        if self.database_url and not stats.get(statkeys.ARCHIVE_FATAL):
+            section = stats.get(statkeys.LIST_SECTION)
             try:
                 archive = await asyncio.to_thread(Archive.acquire, self.database_url)
                 try:
@@ -112,7 +99,6 @@ class HealthChecks:
         if failures:
             for failure in failures:
                 logger.error("Health check failed: %s", failure)
-            self.crawler.stats.set_value("health/failed", failures)
         else:
             logger.info("Health checks passed")
-            self.crawler.stats.set_value("health/failed", [])
+        self.crawler.stats.set_value(statkeys.HEALTH_FAILED, failures)

@@ -11,23 +11,22 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler import statkeys as keys
+from crawler.statkeys import number
+
 logger = logging.getLogger(__name__)
 
 
 def progress_line(stats: dict[str, object], elapsed: float) -> str:
     """'list page 37 of 113, 740 articles so far (650 new, 3 updated), about 12 min left'."""
-
-    def number(key: str) -> int:
-        value = stats.get(key, 0)
-        return value if isinstance(value, int) else 0
-
-    current, last, walked = number("list/current_page"), number("list/last_page"), number("list/pages")
+    current, last = number(stats, keys.LIST_CURRENT_PAGE), number(stats, keys.LIST_LAST_PAGE)
+    walked = number(stats, keys.LIST_PAGES)
     line = f"list page {current} of {last}" if last else f"list page {current}"
     line += (
-        f", {number('article/extracted')} articles so far"
-        f" ({number('archive/articles_new')} new, {number('archive/articles_updated')} updated)"
+        f", {number(stats, keys.ARTICLES_EXTRACTED)} articles so far"
+        f" ({number(stats, keys.ARTICLES_NEW)} new, {number(stats, keys.ARTICLES_UPDATED)} updated)"
     )
-    if last > current and walked and stats.get("walk/mode") != "incremental":
+    if last > current and walked and stats.get(keys.WALK_MODE) != "incremental":
         left = (last - current) * elapsed / walked
         line += f", about {_duration(left)} left"
     return line

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import defaultdict
 from pathlib import Path
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from crawler.judging import VERDICTS
+from crawler import statkeys as keys
+from crawler.statkeys import number, verdict_reasons
+from crawler.verdicts import Verdict
 from pipelines.storage import jsonable_stats
 
 logger = logging.getLogger(__name__)
@@ -18,61 +19,46 @@ logger = logging.getLogger(__name__)
 
 def summarize(stats: dict[str, object]) -> str:
     """One paragraph from a crawl's stats: pages by verdict and reason, then the archive's counts."""
-    by_verdict: defaultdict[str, dict[str, int]] = defaultdict(dict)
-    for key, value in stats.items():
-        parts = key.split("/")
-        if len(parts) == 3 and parts[0] == "soft404" and parts[1] in VERDICTS and isinstance(value, int):
-            by_verdict[parts[1]][parts[2]] = value
+    by_verdict = verdict_reasons(stats)
     lines = []
-    for verdict in VERDICTS:
+    for verdict in Verdict:
         reasons = by_verdict.get(verdict)
         if reasons:
             detail = ", ".join(f"{reason} {count}" for reason, count in sorted(reasons.items()))
             lines.append(f"  {verdict}: {sum(reasons.values())} ({detail})")
-
-    def number(key: str) -> int:
-        value = stats.get(key, 0)
-        return value if isinstance(value, int) else 0
-
+    archive = [
+        number(stats, key) for key in (keys.ARTICLES_NEW, keys.ARTICLES_UPDATED, keys.ARTICLES_UNCHANGED)
+    ]
     lines.append(
-        "  archive: {} new, {} updated, {} unchanged, {} dead URLs ({} archived articles gone), {} failed".format(
-            number("archive/articles_new"),
-            number("archive/articles_updated"),
-            number("archive/articles_unchanged"),
-            number("archive/dead_urls"),
-            number("archive/articles_gone"),
-            number("archive/failed_urls"),
-        )
+        f"  archive: {archive[0]} new, {archive[1]} updated, {archive[2]} unchanged, "
+        f"{number(stats, keys.DEAD_URLS)} dead URLs ({number(stats, keys.ARTICLES_GONE)} archived articles "
+        f"gone), {number(stats, keys.FAILED_URLS)} failed"
     )
     lines.append(
-        f"  extraction: {number('extract/fallback')} by the generic extractor, {number('extract/failed')} failed"
+        f"  extraction: {number(stats, keys.EXTRACT_FALLBACK)} by the generic extractor, "
+        f"{number(stats, keys.EXTRACT_FAILED)} failed"
     )
     return "\n".join(lines)
 
 
 def markdown(stats: dict[str, object]) -> str:
     """The run summary a scheduled crawl writes to its job summary: a table and the health."""
-
-    def number(key: str) -> int:
-        value = stats.get(key, 0)
-        return value if isinstance(value, int) else 0
-
     rows = [
         ("spider", stats.get("spider_name", "")),
-        ("walk", stats.get("walk/mode", "")),
+        ("walk", stats.get(keys.WALK_MODE, "")),
         ("finished", f"{stats.get('finish_reason', '')} at {stats.get('finish_time', '')}"),
-        ("list pages walked", number("list/pages")),
-        ("new articles", number("archive/articles_new")),
-        ("updated articles (new versions)", number("archive/articles_updated")),
-        ("re-checked, unchanged", number("archive/articles_unchanged")),
-        ("dead URLs", number("archive/dead_urls")),
-        ("failed URLs (tried again next run)", number("archive/failed_urls")),
-        ("generic-extractor fallbacks", number("extract/fallback")),
-        ("errors in the log", number("log_count/ERROR")),
+        ("list pages walked", number(stats, keys.LIST_PAGES)),
+        ("new articles", number(stats, keys.ARTICLES_NEW)),
+        ("updated articles (new versions)", number(stats, keys.ARTICLES_UPDATED)),
+        ("re-checked, unchanged", number(stats, keys.ARTICLES_UNCHANGED)),
+        ("dead URLs", number(stats, keys.DEAD_URLS)),
+        ("failed URLs (tried again next run)", number(stats, keys.FAILED_URLS)),
+        ("generic-extractor fallbacks", number(stats, keys.EXTRACT_FALLBACK)),
+        ("errors in the log", number(stats, keys.ERRORS_LOGGED)),
     ]
     lines = ["## Crawl summary", "", "| | |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in rows]
-    failed = stats.get("health/failed")
+    failed = stats.get(keys.HEALTH_FAILED)
     lines.append("")
     if isinstance(failed, list) and failed:
         lines.append("**Health checks failed:**")

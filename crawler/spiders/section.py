@@ -31,6 +31,8 @@ from crawler.siteurls import (
     site_article_id,
     to_origin,
 )
+from crawler.statkeys import verdict_key
+from crawler.verdicts import Verdict
 from pipelines.archive import Archive, ArchiveOptions, ArchiveUnavailable, KnownUrl
 
 logger = logging.getLogger(__name__)
@@ -769,7 +771,7 @@ class SectionSpider(Spider):
 
     def _record(self, judgement: Judgement) -> Iterator[Any]:
         """Count a verdict, say it in the log, and yield what the archive keeps of it."""
-        self._count(f"soft404/{judgement.slug}")
+        self._count(judgement.stat_key)
         if judgement.verdict not in (ARTICLE, LIST):
             log = logger.warning if judgement.verdict == FAILED else logger.info
             log("%s (%s): %s", judgement.verdict, judgement.reason, judgement.url)
@@ -784,7 +786,7 @@ class SectionSpider(Spider):
             self._count(f"dates/{problem}")
             logger.warning("An absurd time on %s (%s)", judgement.url, problem.replace("_", " "))
         for earlier in judgement.also_dead:
-            self._count(f"soft404/{judgement.slug}")
+            self._count(judgement.stat_key)
             yield earlier
         for item in (judgement.dead, judgement.failed):
             if item is not None:
@@ -820,7 +822,7 @@ class SectionSpider(Spider):
             # Re-extraction: the crawl being replayed never asked for this page.
             logger.debug("Not in the WARC files, skipped: %s", request.url)
         elif isinstance(failure.value, IgnoreRequest) and "robots.txt" in failure.getErrorMessage():
-            self._count("soft404/http_error/forbidden_by_robots_txt")
+            self._count(verdict_key(Verdict.HTTP_ERROR, "forbidden by robots.txt"))
             yield DeadUrlItem(
                 url=request.url,
                 canonical_url=canonical_url(request.url),

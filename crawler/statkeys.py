@@ -1,0 +1,84 @@
+"""The names of the crawl's stats that one component writes and others read, and reading them back.
+
+Writers (the spider, pipelines, extensions) and readers (health checks, the crawl summary, the
+`chinadaily-archive` command, the scheduled crawl's summary) share these names; a crawl run's
+stats are kept as JSON in `crawl_runs.stats`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+
+from crawler.verdicts import Verdict
+
+# Scrapy's own.
+RESPONSES = "downloader/response_count"
+ERRORS_LOGGED = "log_count/ERROR"
+
+# The walk (crawler/spiders/section.py).
+WALK_MODE = "walk/mode"
+LIST_PAGES = "list/pages"
+LIST_CURRENT_PAGE = "list/current_page"
+LIST_LAST_PAGE = "list/last_page"
+LIST_FIRST_PAGE_ITEMS = "list/first_page_items"
+LIST_SECTION = "list/section"
+ARTICLES_EXTRACTED = "article/extracted"
+RECHECK_NOT_MODIFIED = "recheck/not_modified"
+EXTRACT_FALLBACK = "extract/fallback"
+EXTRACT_FAILED = "extract/failed"
+
+# The archive (pipelines/storage.py); one `archive/articles_<outcome>` per way an article is stored.
+ARCHIVE_FATAL = "archive/fatal"
+ARCHIVE_UNWRITTEN = "archive/unwritten_items"
+ARCHIVE_RUN_ID = "archive/crawl_run_id"
+ARTICLES_NEW = "archive/articles_new"
+ARTICLES_UPDATED = "archive/articles_updated"
+ARTICLES_UNCHANGED = "archive/articles_unchanged"
+ARTICLES_GONE = "archive/articles_gone"
+DEAD_URLS = "archive/dead_urls"
+FAILED_URLS = "archive/failed_urls"
+
+# The health checks (crawler/extensions/health.py): the list of failures, empty when all passed.
+HEALTH_FAILED = "health/failed"
+
+# Several workers (crawler/distributed.py).
+SHARED_RUN = "shared/run"
+SHARED_WORKER = "shared/worker"
+SHARED_ROLE = "shared/role"
+SHARED_END = "shared/end"
+
+# WARC capture and replay (crawler/warc.py, crawler/replay.py).
+WARC_FILES = "warc/files"
+REPLAY_RESPONSES = "replay/responses"
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+_VERDICTS = frozenset(verdict.value for verdict in Verdict)
+
+
+def verdict_key(verdict: Verdict, reason: str) -> str:
+    """`verdict/<verdict>/<reason>`: one count per verdict and reason, e.g. `verdict/soft404/not_found_template`."""
+    return f"verdict/{verdict}/{_SLUG.sub('_', reason.lower()).strip('_')}"
+
+
+def number(stats: Mapping[str, object], key: str) -> int:
+    """A counter's value, 0 when it was never counted."""
+    value = stats.get(key, 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def verdict_reasons(stats: Mapping[str, object]) -> dict[Verdict, dict[str, int]]:
+    """Pages judged in a crawl, per verdict and reason, from the `verdict/<verdict>/<reason>` stats."""
+    found: defaultdict[Verdict, dict[str, int]] = defaultdict(dict)
+    for key in stats:
+        parts = key.split("/")
+        if len(parts) == 3 and parts[0] == "verdict" and parts[1] in _VERDICTS:
+            found[Verdict(parts[1])][parts[2]] = number(stats, key)
+    return dict(found)
+
+
+def verdict_counts(stats: Mapping[str, object]) -> dict[Verdict, int]:
+    """Pages judged in a crawl, per verdict (every verdict present, 0 when none)."""
+    reasons = verdict_reasons(stats)
+    return {verdict: sum(reasons.get(verdict, {}).values()) for verdict in Verdict}
