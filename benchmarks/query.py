@@ -25,7 +25,7 @@ from pathlib import Path
 from crawler.cli import main as cli
 from crawler.items import ArticleItem
 from pipelines.archive import Archive
-from pipelines.reader import ArchiveReader, Filters
+from pipelines.archive.reader import ArchiveReader, Filters
 
 VOCABULARY = 30_000
 

@@ -11,7 +11,7 @@ from scrapy.http import Response, TextResponse
 
 from crawler.pages.text import text_of
 from crawler.siteurls import canonical_url, site_article_id
-from pipelines.models import ProbeFingerprint
+from pipelines.archive.records import ProbeRecord
 from pipelines.similarity import containment, resemblance, shingles
 
 SHAPES = ("new_article", "old_article", "list")
@@ -73,18 +73,19 @@ class Fingerprint:
         )
 
     @classmethod
-    def from_row(cls, row: ProbeFingerprint) -> Fingerprint:
-        return cls(row.shape, row.url, row.status, row.final_url, frozenset(row.shingles), row.fetched_at)
+    def from_record(cls, record: ProbeRecord) -> Fingerprint:
+        return cls(
+            record.shape,
+            record.url,
+            record.status,
+            record.final_url,
+            frozenset(record.shingles),
+            record.fetched_at,
+        )
 
-    def to_row(self, origin: str) -> ProbeFingerprint:
-        return ProbeFingerprint(
-            origin=origin,
-            shape=self.shape,
-            url=self.url,
-            status=self.status,
-            final_url=self.final_url,
-            shingles=sorted(self.shingles),
-            fetched_at=self.fetched_at,
+    def to_record(self, origin: str) -> ProbeRecord:
+        return ProbeRecord(
+            origin, self.shape, self.url, self.status, self.final_url, sorted(self.shingles), self.fetched_at
         )
 
     @property

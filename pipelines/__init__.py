@@ -1,1 +1,1 @@
-"""Item pipelines and the archive they write: models, migrations, storage."""
+"""Item pipelines (dedup, storage) and the archive package they write to."""

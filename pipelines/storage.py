@@ -14,7 +14,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.items import ArticleItem
 from pipelines.archive import STORED_ITEMS, Archive, ArchiveOptions, ArchiveUnavailable, StoreResult
-from pipelines.articles import DedupRules
+from pipelines.archive.stories import DedupRules
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,15 @@ from sqlalchemy import func, inspect, select, text
 
 from crawler.items import ArticleAliasesItem, ArticleItem, DeadUrlItem
 from pipelines.archive import Archive, alembic_config, create_archive_engine
-from pipelines.models import Article, ArticleUrl, ArticleVersion, Base, CrawlRun, DeadUrl, include_object
+from pipelines.archive.models import (
+    Article,
+    ArticleUrl,
+    ArticleVersion,
+    Base,
+    CrawlRun,
+    DeadUrl,
+    include_object,
+)
 
 URL = "https://www.chinadaily.com.cn/a/201901/12/WS5c38db2fa3106c65c34e3ffa.html"
 EDITION = "https://www.chinadaily.com.cn/a/201901/12/WS5c38e347a3106c65c34e4001.html"

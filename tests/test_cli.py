@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from crawler.cli import main
 from pipelines.archive import Archive, alembic_config
-from pipelines.models import Article
+from pipelines.archive.models import Article
 from tests.sample_archive import BASE, STORIES, fill_sample_archive, item
 
 
@@ -239,7 +239,7 @@ def test_read_commands_do_not_write(archive_url, tmp_path):
             assert run(archive_url, *argv)[0] == 0, argv
         assert os.stat(path).st_mtime_ns == before
     else:
-        from pipelines.reader import ArchiveReader
+        from pipelines.archive.reader import ArchiveReader
 
         reader = ArchiveReader(archive_url)
         with pytest.raises(Exception, match="read-only"), reader.engine.begin() as connection:

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from pipelines.models import Article, ArticleVersion, CrawlRun, DeadUrl
+from pipelines.archive.models import Article, ArticleVersion, CrawlRun, DeadUrl
 from tests.crawling import our_warnings, run_crawl
 from tests.site import SiteModel, serve
 

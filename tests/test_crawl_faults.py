@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from pipelines.models import Article, ArticleVersion, CrawlRun, DeadUrl, FailedUrl
+from pipelines.archive.models import Article, ArticleVersion, CrawlRun, DeadUrl, FailedUrl
 from tests.crawling import run_crawl
 from tests.site import SiteModel, serve
 from tests.site import faults as site_faults

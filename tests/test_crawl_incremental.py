@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, select
 
-from pipelines.models import Article, ArticleUrl, ArticleVersion, CrawlRun, CrawlState, DeadUrl
+from pipelines.archive.models import Article, ArticleUrl, ArticleVersion, CrawlRun, CrawlState, DeadUrl
 from tests.crawling import run_crawl, start_crawl
 from tests.site import SiteModel, serve
 from tests.site.model import BEIJING

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from crawler import cli
-from pipelines.models import Article, ArticleVersion, CrawlRun, CrawlState
+from pipelines.archive.models import Article, ArticleVersion, CrawlRun, CrawlState
 from tests.crawling import our_warnings, run_crawl, start_crawl
 from tests.databases import postgres_database
 from tests.redis_server import REDIS_URL, redis_prefix

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, select
 
-from pipelines.models import Article, CrawlRun, DeadUrl, FailedUrl, ProbeFingerprint
+from pipelines.archive.models import Article, CrawlRun, DeadUrl, FailedUrl, ProbeFingerprint
 from tests.crawling import run_crawl
 from tests.site import SiteModel, serve
 

@@ -6,7 +6,7 @@ import time
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from pipelines.models import Article, ArticleUrl, ArticleVersion, CrawlRun
+from pipelines.archive.models import Article, ArticleUrl, ArticleVersion, CrawlRun
 from tests.crawling import run_crawl, start_crawl
 from tests.site import SiteModel, serve
 

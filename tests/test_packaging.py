@@ -17,6 +17,7 @@ def test_every_package_of_the_project_is_declared():
 
 def test_the_migrations_ship_as_package_data():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
-    assert "versions/*.py" in config["pipelines.migrations"]
-    assert list((ROOT / "pipelines" / "migrations" / "versions").glob("*.py"))
-    assert not (ROOT / "pipelines" / "migrations" / "versions" / "__init__.py").exists()
+    assert "versions/*.py" in config["pipelines.archive.migrations"]
+    versions = ROOT / "pipelines" / "archive" / "migrations" / "versions"
+    assert list(versions.glob("*.py"))
+    assert not (versions / "__init__.py").exists()

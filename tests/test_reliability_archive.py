@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 
 from pipelines.archive import Archive
-from pipelines.models import Article, ArticleVersion
+from pipelines.archive.models import Article, ArticleVersion
 from tests.crawling import run_crawl, start_crawl
 from tests.databases import postgres_database
 from tests.site import SiteModel, serve

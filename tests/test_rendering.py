@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, select
 from crawler.judging import PageJudge
 from crawler.pages.article_page import ArticlePage
 from crawler.rendering import should_abort_request
-from pipelines.models import Article, CrawlRun
+from pipelines.archive.models import Article, CrawlRun
 from tests.crawling import run_crawl
 from tests.site import SiteModel, serve
 from tests.site.server import LocalSite

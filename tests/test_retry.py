@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from sqlalchemy import create_engine, select
 
 from crawler.retry import retry_after_seconds
-from pipelines.models import Article, CrawlRun
+from pipelines.archive.models import Article, CrawlRun
 from tests.crawling import run_crawl
 from tests.site import SiteModel, serve
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select
 
-from pipelines.models import Article
+from pipelines.archive.models import Article
 from tests.crawling import ROOT
 from tests.site import SiteModel, serve
 

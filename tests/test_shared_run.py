@@ -7,7 +7,8 @@ import pytest
 import redis
 from scrapy import Request, Spider
 
-from crawler.distributed import SharedQueue, SharedRun
+from crawler.distributed import SharedQueue
+from crawler.shared_run import SharedRun
 from tests.redis_server import REDIS_URL, redis_prefix
 
 
@@ -63,9 +64,9 @@ def test_the_last_worker_out_ends_the_run_and_the_next_start_seeds_a_new_one(bas
     a, b = worker(base, "a"), worker(base, "b")
     a.join()
     b.join()
-    assert a.leave(clean=True).role == "others"
+    assert a.leave(clean=True).outcome == "others"
     end = b.leave(clean=True)
-    assert (end.role, end.lost) == ("last", False)
+    assert (end.outcome, end.lost) == ("last", False)
     assert not a.server.exists(f"{base}:run")
     assert not a.server.exists(a.key("requests")) and not a.server.exists(a.key("seen"))
     c = worker(base, "c")
@@ -77,13 +78,13 @@ def test_a_run_left_with_requests_queued_is_continued_by_the_next_workers(base):
     a = worker(base, "a")
     a.join()
     queue(a, b"left-over")
-    assert a.leave(clean=False).role == "interrupted"
+    assert a.leave(clean=False).outcome == "interrupted"
     b = worker(base, "b")
     b.join()
     assert (b.role, b.run_id) == ("resume", a.run_id)
     assert b.pop() == b"left-over"
     end = b.leave(clean=True)
-    assert (end.role, end.lost) == ("last", True), "a stopped early: its requests in flight are lost"
+    assert (end.outcome, end.lost) == ("last", True), "a stopped early: its requests in flight are lost"
 
 
 def test_a_worker_whose_heartbeat_expires_is_lost_and_no_longer_waited_for(base):
@@ -96,7 +97,7 @@ def test_a_worker_whose_heartbeat_expires_is_lost_and_no_longer_waited_for(base)
     assert a.idle(), "b's heartbeat expired: a no longer waits for it"
     assert a.server.hget(a.key("workers"), "b") == b"lost"
     end = a.leave(clean=True)
-    assert (end.role, end.lost) == ("last", True)
+    assert (end.outcome, end.lost) == ("last", True)
 
 
 def test_a_run_whose_workers_all_died_with_nothing_queued_is_ended_by_the_next_start(base):

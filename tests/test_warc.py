@@ -18,7 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler import cli
 from crawler.warc import WarcFiles
-from pipelines.models import Article, ArticleUrl, ArticleVersion, CrawlRun
+from pipelines.archive.models import Article, ArticleUrl, ArticleVersion, CrawlRun
 from tests.crawling import ROOT, run_crawl
 from tests.databases import unavailable
 from tests.site import SiteModel, serve

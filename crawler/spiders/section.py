@@ -15,13 +15,13 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.distributed import SharedRun
 from crawler.items import ArticleItem, ArticleSeenItem, CrawlStateItem, DeadUrlItem, FailedUrlItem
 from crawler.judging import ARTICLE, ERROR_STATUSES, FAILED, LIST, LIST_END, RENDER, Judgement, PageJudge
 from crawler.pages.article_page import ArticlePage, append_page
 from crawler.probes import SHAPES, Fingerprint, ProbeSet, probe_url
 from crawler.rendering import browser_problem, render_mode
 from crawler.replay import NotCaptured
+from crawler.shared_run import SharedRun
 from crawler.siteurls import (
     SITE_ORIGIN,
     canonical_url,
@@ -252,7 +252,7 @@ class SectionSpider(Spider):
         assert self.crawler.stats is not None and self.shared_run is not None
         clean = reason == "finished" and not self.crawler.stats.get_value("archive/fatal")
         end = self.shared_run.leave(clean)
-        self.crawler.stats.set_value("shared/end", end.role)
+        self.crawler.stats.set_value("shared/end", end.outcome)
         logger.info(
             "Left shared run %s (%s%s)",
             self.shared_run.run_id,
@@ -260,10 +260,10 @@ class SectionSpider(Spider):
                 "others": "other workers go on",
                 "interrupted": "requests remain queued for the next run",
                 "last": "the run is over",
-            }[end.role],
+            }[end.outcome],
             "; a worker stopped early, so the next run walks every list page again" if end.lost else "",
         )
-        if end.role != "last":
+        if end.outcome != "last":
             return
         info = self.shared_run.info()
         pager_last = int(info["pager_last_page"]) if info.get("pager_last_page") else None
@@ -305,7 +305,7 @@ class SectionSpider(Spider):
             (await self._archive(self.archive.probe_fingerprints, self.origin) or []) if self.archive else []
         )
         fingerprints = {
-            fp.shape: fp for fp in map(Fingerprint.from_row, stored) if now - fp.fetched_at < max_age
+            fp.shape: fp for fp in map(Fingerprint.from_record, stored) if now - fp.fetched_at < max_age
         }
         probed = []
         for shape in SHAPES:
@@ -334,7 +334,7 @@ class SectionSpider(Spider):
                 len(fingerprint.shingles),
             )
         if probed and self.archive is not None:
-            rows = [fp.to_row(self.origin) for fp in probed]
+            rows = [fp.to_record(self.origin) for fp in probed]
             await self._archive(self.archive.save_probe_fingerprints, rows)
         return ProbeSet(fingerprints, settings.getfloat("SOFT404_PROBE_SIMILARITY"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from pipelines.models import Base, include_object
+from pipelines.archive.models import Base, include_object
 
 config = context.config
 target_metadata = Base.metadata

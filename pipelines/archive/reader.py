@@ -1,7 +1,4 @@
-"""Reading the archive, read-only: full-text search, articles and their versions, exports, counts.
-
-The writing side is pipelines.archive; together they are the one door to the database.
-"""
+"""Reading the archive for its users, read-only: search, articles and their versions, exports, counts, runs."""
 
 from __future__ import annotations
 
@@ -13,33 +10,16 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    column,
-    create_engine,
-    desc,
-    exists,
-    func,
-    literal,
-    literal_column,
-    select,
-    table,
-    text,
-)
+from sqlalchemy import ColumnElement, create_engine, exists, func, literal, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from crawler.siteurls import canonical_url
-from pipelines.archive import alembic_config
-from pipelines.fulltext import QueryError, parse
-from pipelines.models import Article, ArticleUrl, ArticleVersion, CrawlRun, DeadUrl
+from pipelines.archive import records
+from pipelines.archive.db import alembic_config
+from pipelines.archive.models import Article, ArticleUrl, ArticleVersion, CrawlRun, DeadUrl
+from pipelines.archive.search import QueryError, parse, search_statement
 
-# PostgreSQL's searchable document: the same expression as the GIN index of migration 0005.
-POSTGRES_DOCUMENT = (
-    "(setweight(to_tsvector('archive_text'::regconfig, coalesce(headline, '')), 'A') || "
-    "setweight(to_tsvector('archive_text'::regconfig, coalesce(article_body, '')), 'B'))"
-)
 EXPORT_COLUMNS = (
     "id",
     "canonical_url",
@@ -173,45 +153,16 @@ class ArchiveReader:
 
     # --- Search ----------------------------------------------------------------------------
 
-    def search(self, query: str, filters: Filters, sort: str = "relevance") -> list[dict[str, Any]]:
+    def search(self, query: str, filters: Filters, sort: str = "relevance") -> list[records.SearchHit]:
         """Articles matching a search, with a snippet of the body, [matched] words marked."""
         try:
             parsed = parse(query)
         except QueryError as error:
             raise BadInput(f"bad search: {error}") from None
-        columns = [
-            Article.id,
-            Article.headline,
-            Article.date_published,
-            Article.authors,
-            Article.canonical_url,
-        ]
-        if self.dialect == "sqlite":
-            index = table("articles_fts", column("rowid"))
-            rank = func.bm25(literal_column("articles_fts"), 10.0, 1.0)
-            snippet = func.snippet(literal_column("articles_fts"), 1, "[", "]", "…", 16)
-            fts_selected: list[Any] = [*columns, snippet.label("snippet"), rank.label("rank")]
-            statement: Select[Any] = (
-                select(*fts_selected)
-                .select_from(index.join(Article, Article.id == index.c.rowid))
-                .where(literal_column("articles_fts").op("MATCH")(parsed.fts5()))
-            )
-            order = rank.asc()
-        else:
-            words: ColumnElement[Any] = literal_column("'archive_text'::regconfig")
-            tsquery = func.to_tsquery(words, parsed.tsquery())
-            document: ColumnElement[Any] = literal_column(POSTGRES_DOCUMENT)
-            options = "StartSel=[, StopSel=], MaxFragments=1, MaxWords=24, MinWords=10"
-            snippet = func.ts_headline(words, Article.article_body, tsquery, options)
-            rank = func.ts_rank(document, tsquery)
-            selected: list[Any] = [*columns, snippet.label("snippet"), rank.label("rank")]
-            statement = select(*selected).where(document.op("@@")(tsquery))
-            order = rank.desc()
-        statement = statement.where(*self._conditions(filters))
-        statement = statement.order_by(desc(Article.date_published) if sort == "date" else order, Article.id)
-        statement = statement.limit(filters.limit or 20)
+        statement = search_statement(self.dialect, parsed, by_date=sort == "date")
+        statement = statement.where(*self._conditions(filters)).limit(filters.limit or 20)
         with self.engine.connect() as connection:
-            return [dict(row._mapping) for row in connection.execute(statement)]
+            return [records.SearchHit(**row._mapping) for row in connection.execute(statement)]
 
     # --- One article -------------------------------------------------------------------------
 
@@ -241,7 +192,7 @@ class ArchiveReader:
         }
         return article
 
-    def versions(self, article_id: int) -> list[dict[str, Any]]:
+    def versions(self, article_id: int) -> list[records.Version]:
         """Every version of an article, oldest first."""
         statement = (
             select(ArticleVersion)
@@ -249,7 +200,7 @@ class ArchiveReader:
             .order_by(ArticleVersion.fetched_at, ArticleVersion.id)
         )
         with self.engine.connect() as connection:
-            return [dict(row._mapping) for row in connection.execute(statement)]
+            return [records.Version(**row._mapping) for row in connection.execute(statement)]
 
     def aliases(self, article_id: int) -> list[str]:
         with self.engine.connect() as connection:
@@ -310,23 +261,26 @@ class ArchiveReader:
         with self.engine.connect() as connection:
             return [(str(row[0]), int(row[1])) for row in connection.execute(statement)]
 
-    def dead_urls(self, kind: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    def dead_urls(self, kind: str | None = None, limit: int | None = None) -> list[records.DeadUrl]:
         statement = select(DeadUrl).order_by(DeadUrl.last_seen_at.desc(), DeadUrl.id)
         if kind:
             statement = statement.where(DeadUrl.kind == kind)
         if limit:
             statement = statement.limit(limit)
         with self.engine.connect() as connection:
-            return [dict(row._mapping) for row in connection.execute(statement)]
+            return [records.DeadUrl(**row._mapping) for row in connection.execute(statement)]
 
     def dead_counts(self) -> list[tuple[str, int]]:
         statement = select(DeadUrl.kind, func.count()).group_by(DeadUrl.kind).order_by(DeadUrl.kind)
         with self.engine.connect() as connection:
             return [(str(kind), int(count)) for kind, count in connection.execute(statement)]
 
-    def runs(self, limit: int | None = None) -> list[dict[str, Any]]:
+    def runs(self, limit: int | None = None) -> list[records.CrawlRun]:
         statement = select(CrawlRun).order_by(CrawlRun.id.desc())
         if limit:
             statement = statement.limit(limit)
         with self.engine.connect() as connection:
-            return [dict(row._mapping) for row in connection.execute(statement)]
+            return [
+                records.CrawlRun(**{**row._mapping, "stats": row.stats or {}})
+                for row in connection.execute(statement)
+            ]

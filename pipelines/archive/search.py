@@ -1,4 +1,4 @@
-"""The archive's search language, parsed once and written out for SQLite FTS5 and PostgreSQL tsquery.
+"""Full-text search of the archive: its search language, parsed once, and the query for SQLite FTS5 or PostgreSQL.
 
     trade talks            both words
     "rail link"            the phrase
@@ -13,6 +13,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, column, desc, func, literal_column, select, table
+
+from pipelines.archive.models import Article
+
+# PostgreSQL's searchable document: the same expression as the GIN index of migration 0005.
+POSTGRES_DOCUMENT = (
+    "(setweight(to_tsvector('archive_text'::regconfig, coalesce(headline, '')), 'A') || "
+    "setweight(to_tsvector('archive_text'::regconfig, coalesce(article_body, '')), 'B'))"
+)
 
 # Words as both engines' tokenizers see them: letters and digits, no underscores.
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -116,3 +127,33 @@ def _term(token: str, negated: bool) -> Term:
     if not words:
         raise QueryError(f"{token!r} is an operator or punctuation, not a word to search for")
     return Term(words, prefix=prefix, negated=negated)
+
+
+def search_statement(dialect: str, query: SearchQuery, *, by_date: bool = False) -> Select[Any]:
+    """The matching articles' id, headline, date, authors, URL and a snippet, best match (or newest) first."""
+    columns: list[Any] = [
+        Article.id,
+        Article.headline,
+        Article.date_published,
+        Article.authors,
+        Article.canonical_url,
+    ]
+    if dialect == "sqlite":
+        index = table("articles_fts", column("rowid"))
+        rank = func.bm25(literal_column("articles_fts"), 10.0, 1.0)
+        snippet = func.snippet(literal_column("articles_fts"), 1, "[", "]", "…", 16)
+        statement: Select[Any] = (
+            select(*columns, snippet.label("snippet"))
+            .select_from(index.join(Article, Article.id == index.c.rowid))
+            .where(literal_column("articles_fts").op("MATCH")(query.fts5()))
+        )
+        order = rank.asc()
+    else:
+        words: ColumnElement[Any] = literal_column("'archive_text'::regconfig")
+        tsquery = func.to_tsquery(words, query.tsquery())
+        document: ColumnElement[Any] = literal_column(POSTGRES_DOCUMENT)
+        options = "StartSel=[, StopSel=], MaxFragments=1, MaxWords=24, MinWords=10"
+        snippet = func.ts_headline(words, Article.article_body, tsquery, options)
+        statement = select(*columns, snippet.label("snippet")).where(document.op("@@")(tsquery))
+        order = func.ts_rank(document, tsquery).desc()
+    return statement.order_by(desc(Article.date_published) if by_date else order, Article.id)

@@ -1,6 +1,6 @@
 """Writing one article into the archive: which story it is, whether it changed, where else it stands.
 
-Used by pipelines.archive inside its write transaction; nothing else calls it.
+Used by pipelines.archive.write inside its write transaction; nothing else calls it.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from crawler.items import ArticleItem
 from crawler.siteurls import canonical_url, site_article_id
-from pipelines.contenthash import content_hash, headline_key
-from pipelines.models import Article, ArticleUrl, ArticleVersion
+from pipelines.archive.content import content_hash, headline_key
+from pipelines.archive.models import Article, ArticleUrl, ArticleVersion
 from pipelines.similarity import from_signed64, hamming, shingles, simhash, to_signed64
 
 

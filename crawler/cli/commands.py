@@ -1,0 +1,304 @@
+"""The read commands of `chinadaily-archive`: search, show, stats, dead, runs, and frontier (from Redis)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import difflib
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from crawler import statkeys as keys
+from crawler.cli.output import json_line, table, when
+from pipelines.archive.reader import ArchiveReader, BadInput, Filters
+from pipelines.archive.records import CrawlRun, Version
+
+
+class FrontierUnavailable(Exception):
+    """Redis cannot be read: `chinadaily-archive frontier` has nothing to show."""
+
+    exit_code = 3
+
+
+def search(reader: ArchiveReader, filters: Filters, args: argparse.Namespace, out: IO[str]) -> None:
+    hits = reader.search(args.query, filters, sort=args.sort)
+    for rank, hit in enumerate(hits, 1):
+        if args.json:
+            out.write(json_line(hit) + "\n")
+            continue
+        authors = ", ".join(hit.authors) or "no byline"
+        out.write(f"{rank}. {hit.headline}\n")
+        out.write(f"   {when(hit.date_published)} · {authors} · id {hit.id}\n")
+        out.write(f"   {hit.canonical_url}\n")
+        out.write(f"   {' '.join((hit.snippet or '').split())}\n\n")
+    if not hits and not args.json:
+        out.write("No article matches.\n")
+
+
+def _change(previous: Version | None, version: Version) -> str:
+    if previous is None:
+        return "first"
+    changed = [
+        name
+        for name, key in (("headline", "headline"), ("authors", "authors"), ("body", "article_body"))
+        if getattr(previous, key) != getattr(version, key)
+    ]
+    return ", ".join(changed) or "-"
+
+
+def _version_lines(version: Version) -> list[str]:
+    return [
+        f"Headline: {version.headline}",
+        f"Authors: {', '.join(version.authors)}",
+        "",
+        *version.article_body.splitlines(),
+    ]
+
+
+def show(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) -> None:
+    article = reader.article(args.article)
+    versions = reader.versions(article["id"]) if args.versions or args.diff else []
+    if args.json:
+        record = dict(article)
+        record["other_urls"] = reader.aliases(article["id"])
+        if args.versions or args.diff:
+            record["versions"] = [dataclasses.asdict(version) for version in versions]
+        out.write(json_line(record) + "\n")
+    elif args.versions:
+        _show_versions(article, versions, out)
+    elif args.diff:
+        _show_diff(article, versions, out)
+    else:
+        _show_article(reader, article, out)
+
+
+def _show_versions(article: dict[str, Any], versions: list[Version], out: IO[str]) -> None:
+    rows = []
+    for number, version in enumerate(versions, 1):
+        previous = versions[number - 2] if number > 1 else None
+        rows.append(
+            [
+                number,
+                when(version.fetched_at),
+                version.content_hash[:12],
+                len(version.article_body),
+                _change(previous, version),
+            ]
+        )
+    out.write(f"{article['headline']}\n{article['canonical_url']}\n\n")
+    table(rows, ["version", "fetched", "content hash", "body chars", "changed"], out)
+
+
+def _show_diff(article: dict[str, Any], versions: list[Version], out: IO[str]) -> None:
+    if len(versions) < 2:
+        out.write(f"{article['headline']}: one version only, nothing has changed.\n")
+        return
+    for number in range(1, len(versions)):
+        old, new = versions[number - 1], versions[number]
+        out.writelines(
+            line + "\n"
+            for line in difflib.unified_diff(
+                _version_lines(old),
+                _version_lines(new),
+                fromfile=f"version {number} ({when(old.fetched_at)})",
+                tofile=f"version {number + 1} ({when(new.fetched_at)})",
+                lineterm="",
+            )
+        )
+
+
+def _show_article(reader: ArchiveReader, article: dict[str, Any], out: IO[str]) -> None:
+    authors = ", ".join(article["authors"])
+    out.write(f"{article['headline']}\n")
+    out.write(f"Published {when(article['date_published'])}")
+    if article["date_modified"]:
+        out.write(f" · updated {when(article['date_modified'])}")
+    out.write("\n")
+    out.write(
+        " · ".join(filter(None, [f"By {authors}" if authors else "", article["source"], article["section"]]))
+    )
+    out.write(f"\n{article['canonical_url']}\n")
+    for alias in reader.aliases(article["id"]):
+        out.write(f"also at {alias}\n")
+    if article["gone_at"]:
+        out.write(f"The page is gone since {when(article['gone_at'])}; the archive keeps it.\n")
+    out.write("\n" + "\n\n".join(article["article_body"].splitlines()) + "\n")
+    for image in article["images"]:
+        out.write(
+            f"\n[image] {image['src']}" + (f" — {image['caption']}" if image.get("caption") else "") + "\n"
+        )
+
+
+def stats(reader: ArchiveReader, filters: Filters, args: argparse.Namespace, out: IO[str]) -> None:
+    if args.chart:
+        _chart(reader.counts("day", filters), args.chart)
+        out.write(f"Wrote articles per day to {args.chart}\n")
+        return
+    if args.by:
+        counts = reader.counts(args.by, filters)
+        if args.json:
+            out.writelines(json_line({args.by: key, "articles": count}) + "\n" for key, count in counts)
+        else:
+            table(counts, [args.by, "articles"], out)
+        return
+    days = reader.counts("day", Filters(since=filters.since, until=filters.until))
+    dead_urls = dict(reader.dead_counts())
+    summary: dict[str, Any] = {
+        "articles": sum(count for _, count in days),
+        "first_day": days[0][0] if days else None,
+        "last_day": days[-1][0] if days else None,
+        "dead_urls": dead_urls,
+        "crawl_runs": len(reader.runs()),
+    }
+    if args.json:
+        out.write(json_line(summary) + "\n")
+        return
+    rows = [
+        ["articles", summary["articles"]],
+        ["first day", summary["first_day"]],
+        ["last day", summary["last_day"]],
+        *[[f"dead URLs ({kind})", count] for kind, count in dead_urls.items()],
+        ["crawl runs", summary["crawl_runs"]],
+    ]
+    table(rows, ["", "count"], out)
+
+
+def _chart(counts: list[tuple[str, int]], path: str) -> None:
+    if Path(path).suffix.lower() not in (".png", ".svg"):
+        raise BadInput(f"a chart is a .png or .svg file, not {path!r}")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise BadInput("charts need matplotlib: pip install 'chinadaily-archive[charts]'") from None
+    figure, axes = plt.subplots(figsize=(10, 4))
+    days = [datetime.fromisoformat(day) for day, _ in counts]
+    axes.bar(days, [count for _, count in counts], width=1.0)  # type: ignore[arg-type]
+    axes.set_title("Articles per day")
+    axes.set_ylabel("articles")
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def dead(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) -> None:
+    rows = reader.dead_urls(args.kind, args.limit)
+    if args.json:
+        out.writelines(json_line(row) + "\n" for row in rows)
+        return
+    table(
+        [[row.kind, row.status, when(row.last_seen_at), row.reason, row.canonical_url] for row in rows],
+        ["kind", "status", "last seen", "reason", "url"],
+        out,
+    )
+
+
+def runs(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) -> None:
+    if args.shared:
+        _shared_runs(reader, args, out)
+        return
+    rows = reader.runs(args.limit)
+    if args.json:
+        out.writelines(json_line(row) + "\n" for row in rows)
+        return
+    table(
+        [
+            [
+                run.id,
+                run.spider,
+                when(run.started_at),
+                run.finish_reason,
+                keys.number(run.stats, keys.ARTICLES_NEW),
+                keys.number(run.stats, keys.ARTICLES_UPDATED),
+                keys.number(run.stats, keys.DEAD_URLS),
+                "failed" if run.stats.get(keys.HEALTH_FAILED) else "ok",
+            ]
+            for run in rows
+        ],
+        ["run", "spider", "started", "finished", "new", "updated", "dead", "health"],
+        out,
+    )
+
+
+# What `runs --shared` adds up over the workers of a shared run.
+_SUMMED = (keys.RESPONSES, keys.ARTICLES_NEW, keys.ARTICLES_UPDATED, keys.DEAD_URLS)
+
+
+def _shared_runs(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) -> None:
+    """The totals of each shared run (REDIS_URL): the crawl_runs rows of its workers added up."""
+    totals: dict[str, dict[str, Any]] = {}
+    run: CrawlRun
+    for run in reversed(reader.runs()):
+        shared = run.stats.get(keys.SHARED_RUN)
+        if not shared:
+            continue
+        total = totals.setdefault(
+            shared,
+            {
+                "run": shared,
+                "spider": run.spider,
+                "started_at": run.started_at,
+                "workers": 0,
+                "finished": 0,
+                **dict.fromkeys(_SUMMED, 0),
+            },
+        )
+        total["workers"] += 1
+        total["finished"] += run.finish_reason == "finished"
+        for key in _SUMMED:
+            total[key] += keys.number(run.stats, key)
+    rows = sorted(totals.values(), key=lambda total: str(total["started_at"]), reverse=True)[: args.limit]
+    if args.json:
+        out.writelines(json_line(row) + "\n" for row in rows)
+        return
+    table(
+        [
+            [
+                row["run"],
+                row["spider"],
+                when(row["started_at"]),
+                f"{row['finished']}/{row['workers']}",
+                *(row[key] for key in _SUMMED),
+            ]
+            for row in rows
+        ],
+        ["shared run", "spider", "started", "finished", "pages", "new", "updated", "dead"],
+        out,
+    )
+
+
+def frontier(args: argparse.Namespace, out: IO[str]) -> None:
+    """What the workers of shared runs are doing, read from Redis."""
+    import redis
+
+    from crawler.shared_run import describe_runs
+
+    try:
+        found = describe_runs(redis.Redis.from_url(args.redis, socket_connect_timeout=5), args.prefix)
+    except redis.RedisError as error:
+        raise FrontierUnavailable(f"Redis at {args.redis} cannot be read: {error}") from error
+    if args.json:
+        out.writelines(json_line(run) + "\n" for run in found)
+        return
+    if not found:
+        out.write(f"No shared run under the prefix {args.prefix!r} at {args.redis}.\n")
+    for run in found:
+        lost = "; a worker was lost: the next run walks again" if run["lost_work"] else ""
+        out.write(
+            f"{run['spider_section']} run {run['run']}: {run['state']}, {run['mode'] or '?'} mode, "
+            f"list page {run['list_pages_walked']}, {run['queued']:,} requests queued, "
+            f"{run['seen']:,} seen{lost}\n"
+        )
+        table(
+            [
+                [w["worker"], w["state"], w.get("pages", ""), w.get("articles_new", ""), w.get("at", "")]
+                for w in run["workers"]
+            ],
+            ["worker", "state", "pages", "new", "last heartbeat"],
+            out,
+        )
+        out.write("\n")

@@ -1,0 +1,74 @@
+"""What a crawl reads of the archive: known URLs, how far a walk got, failed URLs, probe answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pipelines.archive.models import Article, ArticleUrl, CrawlState, DeadUrl, FailedUrl, ProbeFingerprint
+from pipelines.archive.records import KnownUrl, ProbeRecord, WalkRecord
+
+
+def known(session: Session, urls: Iterable[str]) -> dict[str, KnownUrl]:
+    """What the archive already holds under these canonical URLs."""
+    wanted = list(dict.fromkeys(urls))
+    found: dict[str, KnownUrl] = {}
+    if not wanted:
+        return found
+    for url, published, etag, modified in session.execute(
+        select(
+            Article.canonical_url, Article.date_published, Article.http_etag, Article.http_last_modified
+        ).where(Article.canonical_url.in_(wanted))
+    ):
+        found[url] = KnownUrl("article", published, etag, modified)
+    for url, published in session.execute(
+        select(ArticleUrl.url, Article.date_published)
+        .join(Article, Article.id == ArticleUrl.article_id)
+        .where(ArticleUrl.url.in_(wanted))
+    ):
+        found.setdefault(url, KnownUrl("alias", published))
+    for (url,) in session.execute(select(DeadUrl.canonical_url).where(DeadUrl.canonical_url.in_(wanted))):
+        found.setdefault(url, KnownUrl("dead"))
+    return found
+
+
+def crawl_state(session: Session, section_url: str) -> WalkRecord | None:
+    """How far the walk of the section (its canonical URL) has reached, if it was ever walked."""
+    row = session.scalars(select(CrawlState).where(CrawlState.section_url == section_url)).one_or_none()
+    if row is None:
+        return None
+    return WalkRecord(
+        row.section_url, row.backfill_complete, row.reached_page, row.last_page, row.backfill_finished_at
+    )
+
+
+def last_new_article_at(session: Session, section: str | None = None) -> datetime | None:
+    """When the archive last gained an article (of a section, given its breadcrumb name)."""
+    statement = select(func.max(Article.first_seen_at))
+    if section:
+        statement = statement.where(Article.section == section)
+    return session.scalar(statement)
+
+
+def unresolved_failed_urls(session: Session, limit: int = 1000) -> list[str]:
+    """URLs whose last fetch failed for a passing reason, oldest first: the next run tries them first."""
+    statement = (
+        select(FailedUrl.url)
+        .where(FailedUrl.resolved_at.is_(None))
+        .order_by(FailedUrl.first_seen_at)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+def probe_fingerprints(session: Session, origin: str) -> list[ProbeRecord]:
+    rows = session.scalars(select(ProbeFingerprint).where(ProbeFingerprint.origin == origin))
+    return [
+        ProbeRecord(
+            row.origin, row.shape, row.url, row.status, row.final_url, list(row.shingles), row.fetched_at
+        )
+        for row in rows
+    ]

@@ -1,0 +1,191 @@
+"""What a crawl writes to the archive, each call inside one write transaction: batches of items, runs, probe answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from crawler.items import (
+    ArticleAliasesItem,
+    ArticleItem,
+    ArticleSeenItem,
+    CrawlStateItem,
+    DeadUrlItem,
+    FailedUrlItem,
+)
+from pipelines.archive.models import (
+    Article,
+    CrawlRun,
+    CrawlState,
+    DeadUrl,
+    FailedUrl,
+    ProbeFingerprint,
+    utcnow,
+)
+from pipelines.archive.records import ProbeRecord, StoreResult
+from pipelines.archive.stories import ArticleWriter, DedupRules
+
+# What store() takes, in the order it writes them.
+STORED_ITEMS = (ArticleItem, ArticleAliasesItem, ArticleSeenItem, DeadUrlItem, FailedUrlItem, CrawlStateItem)
+
+
+def store(session: Session, items: Iterable[Any], run_id: int | None, rules: DedupRules) -> StoreResult:
+    """Write a batch of crawl items — articles, their other URLs, re-checks, dead and failed
+    URLs, crawl state — in the session's transaction."""
+    batch: dict[type, list[Any]] = {kind: [] for kind in STORED_ITEMS}
+    for item in items:
+        batch[type(item)].append(item)
+    articles: list[ArticleItem] = batch[ArticleItem]
+    aliases: list[ArticleAliasesItem] = batch[ArticleAliasesItem]
+    dead_urls: list[DeadUrlItem] = batch[DeadUrlItem]
+    failed_urls: list[FailedUrlItem] = batch[FailedUrlItem]
+    result = StoreResult()
+    now = utcnow()
+    writer = ArticleWriter(session, now, run_id, rules)
+    with session.no_autoflush:
+        writer.prefetch(
+            articles,
+            alias_urls=[url for found in aliases for url in found.urls],
+            article_urls=[found.article_canonical_url for found in aliases],
+        )
+        for item in articles:
+            outcome = writer.store(item)
+            setattr(result, outcome.kind, getattr(result, outcome.kind) + 1)
+        for found in aliases:
+            row = writer.by_url.get(found.article_canonical_url)
+            if row is not None:
+                writer.record_aliases(row, found.urls, None)
+    session.flush()
+    result.unchanged += _seen(session, [seen.canonical_url for seen in batch[ArticleSeenItem]], now)
+    for dead in dead_urls:
+        _store_dead(session, dead, now)
+        result.dead += 1
+        result.gone += _mark_gone(session, dead.canonical_url, now)
+    for failed in failed_urls:
+        if not failed.resolved:
+            _store_failed(session, failed, now)
+            result.failed += 1
+    fetched = {item.canonical_url for item in articles} | {dead.canonical_url for dead in dead_urls}
+    fetched |= {failed.url for failed in failed_urls if failed.resolved}
+    result.resolved += _resolve(session, fetched, now)
+    for state in batch[CrawlStateItem]:
+        _store_walk(session, state, now)
+    return result
+
+
+def start_run(session: Session, spider: str) -> int:
+    run = CrawlRun(spider=spider, started_at=utcnow())
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(session: Session, run_id: int, reason: str, stats: dict[str, Any]) -> None:
+    run = session.get_one(CrawlRun, run_id)
+    run.finished_at = utcnow()
+    run.finish_reason = reason
+    run.stats = stats
+    run.warc_files = stats.get("warc/files") or None
+
+
+def save_probe_fingerprints(session: Session, records: Sequence[ProbeRecord]) -> None:
+    """Replace the stored fingerprints of the same origin and URL shape."""
+    for record in records:
+        existing = session.scalars(
+            select(ProbeFingerprint).where(
+                ProbeFingerprint.origin == record.origin, ProbeFingerprint.shape == record.shape
+            )
+        ).one_or_none()
+        if existing is not None:
+            session.delete(existing)
+            session.flush()
+        session.add(
+            ProbeFingerprint(
+                origin=record.origin,
+                shape=record.shape,
+                url=record.url,
+                status=record.status,
+                final_url=record.final_url,
+                shingles=list(record.shingles),
+                fetched_at=record.fetched_at,
+            )
+        )
+
+
+def _seen(session: Session, urls: list[str], now: datetime) -> int:
+    """Articles re-checked and unchanged (HTTP 304): only last_seen_at moves."""
+    if not urls:
+        return 0
+    statement = (
+        update(Article)
+        .where(Article.canonical_url.in_(urls))
+        .values(last_seen_at=now, gone_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _store_walk(session: Session, item: CrawlStateItem, now: datetime) -> None:
+    row = session.scalars(select(CrawlState).where(CrawlState.section_url == item.section_url)).one_or_none()
+    if row is None:
+        row = CrawlState(section_url=item.section_url, backfill_complete=False, reached_page=0)
+        session.add(row)
+    row.updated_at = now
+    if item.restart:
+        row.backfill_complete, row.reached_page = False, 0
+        return
+    # A completed backfill stays completed; a later walk only refreshes what it saw.
+    if item.complete and not row.backfill_complete:
+        row.backfill_finished_at = now
+    row.backfill_complete = row.backfill_complete or item.complete
+    row.reached_page = max(row.reached_page, item.reached_page) if not item.complete else item.reached_page
+    row.last_page = item.last_page or row.last_page
+
+
+def _mark_gone(session: Session, url: str, now: datetime) -> int:
+    """An archived article whose page has turned dead is kept, with the time it went."""
+    statement = (
+        update(Article).where(Article.canonical_url == url, Article.gone_at.is_(None)).values(gone_at=now)
+    )
+    return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _resolve(session: Session, urls: set[str], now: datetime) -> int:
+    """Failed URLs fetched and judged at last."""
+    if not urls:
+        return 0
+    statement = (
+        update(FailedUrl)
+        .where(FailedUrl.url.in_(urls), FailedUrl.resolved_at.is_(None))
+        .values(resolved_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _store_failed(session: Session, item: FailedUrlItem, now: datetime) -> None:
+    row = session.scalars(select(FailedUrl).where(FailedUrl.url == item.url)).one_or_none()
+    if row is None:
+        row = FailedUrl(url=item.url, attempts=0, first_seen_at=now)
+        session.add(row)
+    row.reason = item.reason
+    row.attempts += 1
+    row.last_seen_at = now
+    row.resolved_at = None
+
+
+def _store_dead(session: Session, item: DeadUrlItem, now: datetime) -> None:
+    row = session.scalars(select(DeadUrl).where(DeadUrl.url == item.url)).one_or_none()
+    if row is None:
+        row = DeadUrl(url=item.url, first_seen_at=now)
+        session.add(row)
+    row.canonical_url = item.canonical_url
+    row.kind = item.kind
+    row.status = item.status
+    row.reason = item.reason
+    row.referrer = item.referrer
+    row.last_seen_at = now
