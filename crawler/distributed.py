@@ -18,8 +18,8 @@ speaks to Redis):
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import warnings
 from functools import partial
 from typing import Any
 
@@ -27,15 +27,17 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
 
-# scrapy-redis 0.9.1 calls APIs Scrapy 2.13+ deprecates; only its own warnings are silenced.
-warnings.filterwarnings("ignore", module=r"scrapy_redis(\.|$)")
-from scrapy_redis.dupefilter import RFPDupeFilter  # noqa: E402
-from scrapy_redis.queue import PriorityQueue  # noqa: E402
-from scrapy_redis.scheduler import Scheduler  # noqa: E402
-
-from crawler import statkeys as keys  # noqa: E402
-from crawler.shared_run import SharedRun, shared_base, worker_name, worker_progress  # noqa: E402
+from crawler import statkeys as keys
+from crawler.dupefilter import RedirectsPassThrough
+from crawler.items import CrawlStateItem
+from crawler.shared_run import SharedRun, shared_base, worker_name, worker_progress
+from crawler.siteurls import canonical_url
+from pipelines.archive import ArchiveUnavailable
+from pipelines.storage import StoragePipeline
 
 logger = logging.getLogger(__name__)
 
@@ -56,18 +58,13 @@ class SharedQueue(PriorityQueue):  # type: ignore[misc]
         return bytes(super()._encode_request(request))
 
 
-class SharedDupeFilter(RFPDupeFilter):  # type: ignore[misc]
+class SharedDupeFilter(RedirectsPassThrough, RFPDupeFilter):  # type: ignore[misc]
     """scrapy-redis's seen-set, one per run, letting redirects through (see crawler.dupefilter)."""
 
     @classmethod
     def from_spider(cls, spider: Spider) -> SharedDupeFilter:
         run: SharedRun = spider.shared_run  # type: ignore[attr-defined]
         return cls(run.server, key=run.key("seen"), debug=spider.settings.getbool("DUPEFILTER_DEBUG"))
-
-    def request_seen(self, request: Request) -> bool:
-        if request.meta.get("redirect_urls"):
-            return False
-        return bool(super().request_seen(request))
 
     def close(self, reason: str = "") -> None:
         """The seen-set belongs to the run, not to this worker: it stays."""
@@ -93,13 +90,12 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]
         run.join()
         # At once: opening the archive (a schema upgrade under a lock) may take longer than
         # the heartbeat's timeout, and a silent worker is taken for lost.
-        assert self.crawler.stats is not None
         run.start_heartbeat(partial(worker_progress, self.crawler.stats))
         spider.shared_run = run  # type: ignore[attr-defined]
         self.queue_key = run.key("requests")
-        self.df = None
+        # scrapy-redis makes the duplicate filter in open() when there is none: the run's.
+        self.df: Any = None
         super().open(spider)
-        assert self.stats is not None
         self.stats.set_value(keys.SHARED_RUN, run.run_id)
         self.stats.set_value(keys.SHARED_WORKER, run.worker)
         self.stats.set_value(keys.SHARED_ROLE, run.role)
@@ -117,13 +113,33 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]
         if engine is not None and hasattr(engine, "_SLOT_HEARTBEAT_INTERVAL"):
             engine._SLOT_HEARTBEAT_INTERVAL = settings.getfloat("REDIS_POLL_SECONDS")
 
+    # scrapy-redis 0.9.1 counts these with StatsCollector's `spider` argument, which Scrapy
+    # deprecates; the same counts, without it.
+    def enqueue_request(self, request: Request) -> bool:
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        self.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
+        return True
+
+    def next_request(self) -> Request | None:
+        request: Request | None = self.queue.pop(self.idle_before_close)
+        if request is not None:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
 
 class SharedFrontier:
-    """The extension that keeps a worker alive while its shared run goes on, and heartbeats."""
+    """The extension of a worker in a shared run: it keeps the worker alive while the run goes on,
+    starts a run that follows a lost one with a walk from list page 1, and, as the worker leaves,
+    records how far the walk got if it is the last one out."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedFrontier:
@@ -132,10 +148,71 @@ class SharedFrontier:
     def _run(self) -> SharedRun | None:
         return getattr(self.crawler.spider, "shared_run", None)
 
+    @staticmethod
+    def _section(spider: Spider) -> str:
+        return canonical_url(spider.section_url)  # type: ignore[attr-defined]
+
+    async def spider_opened(self, spider: Spider) -> None:
+        run, storage = self._run(), self.crawler.get_item_pipeline(StoragePipeline)
+        if run is not None and run.role == "seed" and run.previous_lost and storage is not None:
+            # The last run's workers all died: what they held is found by walking again.
+            restart = _restart(self._section(spider))
+            await storage.use(lambda archive: archive.store([restart]))
+
     def spider_idle(self, spider: Spider) -> None:
         run = self._run()
         if run is not None and not run.idle():
             raise DontCloseSpider
+
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Leave the shared run; the last worker out records how far the walk got.
+
+        Only then is every worker's storage flushed, so only then may the walk's progress be
+        written; and if any worker stopped before the run was over, what it held is lost to this
+        run, so the next walks the list pages again from the first.
+        """
+        run, stats = self._run(), self.crawler.stats
+        if run is None:
+            return
+        end = run.leave(reason == "finished" and not stats.get_value(keys.ARCHIVE_FATAL))
+        stats.set_value(keys.SHARED_END, end.outcome)
+        logger.info(
+            "Left shared run %s (%s%s)",
+            run.run_id,
+            {
+                "others": "other workers go on",
+                "interrupted": "requests remain queued for the next run",
+                "last": "the run is over",
+            }[end.outcome],
+            "; a worker stopped early, so the next run walks every list page again" if end.lost else "",
+        )
+        if end.outcome != "last":
+            return
+        info = run.info()
+        if end.lost:
+            state = _restart(self._section(spider))
+        elif info.get("mode", spider.walk.mode) == "incremental" or "walked" not in info:  # type: ignore[attr-defined]
+            return
+        else:
+            last_page = int(info["last_page"]) if info.get("last_page") else None
+            state = CrawlStateItem(
+                section_url=self._section(spider),
+                reached_page=last_page if last_page is not None else int(info["walked"]),
+                complete=last_page is not None,
+                last_page=int(info["pager_last_page"]) if info.get("pager_last_page") else None,
+            )
+        storage = self.crawler.get_item_pipeline(StoragePipeline)
+        if storage is None or storage.archive is None:
+            logger.error("The shared run's walk could not be recorded: the archive is not open")
+            return
+        try:
+            await asyncio.to_thread(storage.archive.store, [state])
+        except ArchiveUnavailable as error:
+            logger.error("The shared run's walk could not be recorded: %s", error)
+
+
+def _restart(section_url: str) -> CrawlStateItem:
+    return CrawlStateItem(section_url=section_url, reached_page=0, complete=False, restart=True)
 
 
 class SharedFrontierAddon:

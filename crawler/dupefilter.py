@@ -6,8 +6,8 @@ from scrapy import Request
 from scrapy.dupefilters import RFPDupeFilter
 
 
-class RedirectAwareDupeFilter(RFPDupeFilter):
-    """Filters a URL requested twice, but never the next hop of a redirect.
+class RedirectsPassThrough:
+    """A duplicate filter's rule that the next hop of a redirect is never a duplicate.
 
     Several links that redirect to one target (a catch-all, or an article already fetched)
     must each arrive there: the judge counts them to tell a catch-all target from a move.
@@ -17,4 +17,8 @@ class RedirectAwareDupeFilter(RFPDupeFilter):
     def request_seen(self, request: Request) -> bool:
         if request.meta.get("redirect_urls"):
             return False
-        return super().request_seen(request)
+        return bool(super().request_seen(request))  # type: ignore[misc]
+
+
+class RedirectAwareDupeFilter(RedirectsPassThrough, RFPDupeFilter):
+    """Filters a URL requested twice, but never the next hop of a redirect."""

@@ -26,7 +26,6 @@ class Utf8FirstMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if not isinstance(response, TextResponse) or response.body.isascii():
             return response
-        assert self.crawler.stats is not None
         try:
             response.body.decode("utf-8")
         except UnicodeDecodeError:

@@ -1,60 +1,115 @@
-"""The items a crawl yields: an archived article, or a URL judged not to be one."""
+"""The items a crawl yields: an archived article, or a URL judged not to be one.
+
+`ArticleItem` is the article's schema. Its fields have the names of the `articles` columns and
+of the page object's methods (crawler/pages/article_page.py), and their metadata says the rest:
+whether a field is an `articles` column, whether `chinadaily-archive export` writes it, and how
+an article's extra pages add to it. The archive's writer, the export and the tests read the
+schema from here, so a new field is declared once.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
+from typing import Any
+
+# Field metadata: COLUMN (bool) an `articles` column of the same name; EXPORT "always",
+# "with_html" (only with --with-html) or "never"; JOIN how the extra pages of an article add to
+# it: "lines" (text, one page after the other) or "list" (one list after the other).
+COLUMN, EXPORT, JOIN = "column", "export", "join"
 
 
-@dataclass
+def _column(*, export: str = "always", join: str | None = None) -> dict[str, Any]:
+    return {COLUMN: True, EXPORT: export, JOIN: join}
+
+
+def _context(*, join: str | None = None) -> dict[str, Any]:
+    """A field that is not an `articles` column: where the crawl found the article, and how."""
+    return {COLUMN: False, EXPORT: "never", JOIN: join}
+
+
+@dataclass(frozen=True)
 class ArticleItem:
-    """One article, all its pages joined; field names are the `articles` columns."""
+    """One article, all its pages joined; built once by its page object, never changed after."""
 
-    url: str
+    url: str = field(metadata=_context())
     """The URL the article was fetched from (its first page)."""
-    canonical_url: str
+    canonical_url: str = field(metadata=_column())
     """https://www.chinadaily.com.cn + path, extra pages folded: the archive's key."""
-    site_article_id: str | None = None
+    site_article_id: str | None = field(default=None, metadata=_column())
     """The site's id: 'WS<24 hex>' (new CMS) or 'content_<digits>' (old CMS)."""
-    headline: str | None = None
+    headline: str | None = field(default=None, metadata=_column())
     """The article's title as the page shows it, whitespace collapsed."""
-    authors: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list, metadata=_column())
     """Names from the byline ('By A and B in City' -> ['A', 'B']); empty when none."""
-    source: str | None = None
+    source: str | None = field(default=None, metadata=_column())
     """Who published it: 'China Daily', 'chinadaily.com.cn', 'Xinhua', ..."""
-    section: str | None = None
+    section: str | None = field(default=None, metadata=_column())
     """The breadcrumb below Home, e.g. 'World > Asia-Pacific'."""
-    breadcrumbs: list[str] = field(default_factory=list)
+    breadcrumbs: list[str] = field(default_factory=list, metadata=_column())
     """Every breadcrumb name as shown, 'Home' included where the page shows it."""
-    date_published: datetime | None = None
-    """UTC. The section list's time, else the WS id's time, else the page's printed time."""
-    date_modified: datetime | None = None
+    date_published: datetime | None = field(default=None, metadata=_column())
+    """UTC. The section list's time, else the WS id's time, else the page's printed time, else
+    meta publishdate (crawler/pages/dates.py, date_published)."""
+    date_modified: datetime | None = field(default=None, metadata=_column())
     """UTC. The byline's 'Updated:' time, if any."""
-    article_body: str = ""
+    article_body: str = field(default="", metadata=_column(join="lines"))
     """Paragraph texts of every page in order, one per line; captions excluded."""
-    article_body_html: str = ""
+    article_body_html: str = field(default="", metadata=_column(export="with_html", join="lines"))
     """The body's HTML of every page in order, scripts and pagers removed."""
-    description: str | None = None
+    description: str | None = field(default=None, metadata=_column())
     """The page's meta description."""
-    language: str | None = None
+    language: str | None = field(default=None, metadata=_column())
     """'en' for the English site, 'zh' for the Chinese subsite."""
-    images: list[dict[str, str | None]] = field(default_factory=list)
+    images: list[dict[str, str | None]] = field(default_factory=list, metadata=_column(join="list"))
     """Images in the body, in order: {'src': absolute URL, 'caption': text or None}."""
-    referrer: str | None = None
-    """The list page that linked to the article, if it was reached through one."""
-    extraction: str = "site"
-    """Which extractor filled the fields: 'site' (our page object) or 'fallback' (generic)."""
-    aliases: list[str] = field(default_factory=list)
-    """Other URLs that led to this page: a mirror-host link, the URL that redirected here."""
-    http_etag: str | None = None
+    http_etag: str | None = field(default=None, metadata=_column(export="never"))
     """The page's ETag, kept for conditional re-checks."""
-    http_last_modified: str | None = None
+    http_last_modified: str | None = field(default=None, metadata=_column(export="never"))
     """The page's Last-Modified, kept for conditional re-checks."""
-    warc_records: list[str] = field(default_factory=list)
+    referrer: str | None = field(default=None, metadata=_context())
+    """The list page that linked to the article, if it was reached through one."""
+    extraction: str = field(default="site", metadata=_context())
+    """Which extractor filled the fields: 'site' (our page object) or 'fallback' (generic)."""
+    aliases: list[str] = field(default_factory=list, metadata=_context())
+    """Other URLs that led to this page: a mirror-host link, the URL that redirected here."""
+    warc_records: list[str] = field(default_factory=list, metadata=_context(join="list"))
     """With WARC capture on: the response record of each page, `FILE.warc.gz#OFFSET`, in order."""
 
 
-@dataclass
+ARTICLE_FIELDS = tuple(f.name for f in fields(ArticleItem))
+"""Every field of an article, in order: what its page object reads."""
+ARTICLE_COLUMNS = tuple(f.name for f in fields(ArticleItem) if f.metadata[COLUMN])
+"""The fields stored as `articles` columns of the same name."""
+JOINED_FIELDS = {f.name: f.metadata[JOIN] for f in fields(ArticleItem) if f.metadata[JOIN]}
+"""The fields an article's extra pages add to, and how."""
+LIST_FIELDS = tuple(f.name for f in fields(ArticleItem) if f.default_factory is list)
+"""The fields that hold lists (JSON arrays in the archive)."""
+
+
+def exported_fields(with_html: bool = False) -> tuple[str, ...]:
+    """The fields `chinadaily-archive export` writes, in order."""
+    wanted = ("always", "with_html") if with_html else ("always",)
+    return tuple(f.name for f in fields(ArticleItem) if f.metadata[EXPORT] in wanted)
+
+
+def with_extra_pages(item: ArticleItem, pages: Sequence[Mapping[str, Any]]) -> ArticleItem:
+    """The article of item's first page and its extra pages (each the values of its JOINED_FIELDS),
+    in page order."""
+    if not pages:
+        return item
+    joined: dict[str, Any] = {}
+    for name, how in JOINED_FIELDS.items():
+        parts = [getattr(item, name), *(page[name] for page in pages)]
+        if how == "lines":
+            joined[name] = "\n".join(part for part in parts if part)
+        else:
+            joined[name] = [value for part in parts for value in part]
+    return replace(item, **joined)
+
+
+@dataclass(frozen=True)
 class DeadUrlItem:
     """A fetched URL that is not (or no longer) an article; the `dead_urls` columns."""
 
@@ -72,7 +127,7 @@ class DeadUrlItem:
     """The list page that linked to it."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class FailedUrlItem:
     """A fetch that failed for a reason that may pass (5xx, timeout, connection); the `failed_urls` columns."""
 
@@ -84,7 +139,7 @@ class FailedUrlItem:
     """True when a URL that had failed has now been fetched and judged."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class ArticleAliasesItem:
     """Other URLs of an article already archived in this run; become `article_urls` rows."""
 
@@ -94,14 +149,14 @@ class ArticleAliasesItem:
     """The other URLs."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class ArticleSeenItem:
     """An archived article re-checked and found unchanged (HTTP 304): only its last_seen_at moves."""
 
     canonical_url: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class CrawlStateItem:
     """How far a section's walk has reached; written after the items of those pages."""
 

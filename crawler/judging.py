@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
+from scrapy.statscollectors import StatsCollector
 
+from crawler import statkeys as keys
 from crawler.items import ArticleItem, DeadUrlItem, FailedUrlItem
-from crawler.pages.article_page import ArticlePage
+from crawler.pages.article_page import ArticlePage, Listing, requested_url
 from crawler.pages.error_wording import error_wording
 from crawler.pages.generic_page import GenericArticlePage
 from crawler.pages.list_page import SectionListPage
@@ -21,6 +28,7 @@ from crawler.verdicts import DEAD_VERDICTS, Verdict
 ARTICLE, LIST, LIST_END = Verdict.ARTICLE, Verdict.LIST, Verdict.LIST_END
 SOFT404, HTTP_ERROR, REDIRECT, THIN = Verdict.SOFT404, Verdict.HTTP_ERROR, Verdict.REDIRECT, Verdict.THIN
 FAILED, RENDER = Verdict.FAILED, Verdict.RENDER
+logger = logging.getLogger(__name__)
 # Error statuses reach the callbacks, so that every answer is judged here and nowhere else.
 ERROR_STATUSES = list(range(400, 600))
 
@@ -54,7 +62,7 @@ class Judgement:
         return DeadUrlItem(
             url=self.url,
             canonical_url=canonical_url(self.url),
-            kind=str(self.verdict),
+            kind=self.verdict.value,
             reason=self.reason,
             status=self.status,
             referrer=self.referrer,
@@ -65,12 +73,6 @@ class Judgement:
         if self.verdict != FAILED:
             return None
         return FailedUrlItem(url=canonical_url(self.url), reason=self.reason)
-
-
-def requested_url(response: Response) -> str:
-    """The URL the crawl asked for: the first of a redirect chain, else the response's own."""
-    chain = response.meta.get("redirect_urls") if response.request is not None else None
-    return str(chain[0]) if chain else response.url
 
 
 class PageJudge:
@@ -93,6 +95,18 @@ class PageJudge:
         """Whether a page built by script can be sent to the browser (RENDER_MODE, a browser)."""
         self._redirect_sources: defaultdict[str, list[tuple[str, str | None]]] = defaultdict(list)
 
+    @classmethod
+    def from_settings(
+        cls, settings: BaseSettings, *, probes: ProbeSet | None = None, can_render: bool = False
+    ) -> PageJudge:
+        """A judge by SOFT404_MIN_BODY_CHARS and SOFT404_REDIRECT_TARGET_MIN."""
+        return cls(
+            settings.getint("SOFT404_MIN_BODY_CHARS"),
+            probes=probes,
+            redirect_target_min=settings.getint("SOFT404_REDIRECT_TARGET_MIN"),
+            can_render=can_render,
+        )
+
     def _make(
         self,
         verdict: Verdict,
@@ -106,10 +120,15 @@ class PageJudge:
         status = response.status if response is not None else None
         return Judgement(verdict, reason, verdict_key(verdict, slug or reason), url, status, **extra)  # type: ignore[arg-type]
 
-    def judge_failure(self, url: str, error: str, message: str, referrer: str | None = None) -> Judgement:
-        """A fetch that produced no response: timeout, connection error, too many redirects."""
-        reason = f"{error}: {message}" if message and message != error else error
-        return self._make(FAILED, reason, None, url, slug=error, referrer=referrer)
+    def judge_failure(self, url: str, error: BaseException | None, referrer: str | None = None) -> Judgement:
+        """A fetch that produced no response: timeout, connection error, too many redirects; or one
+        robots.txt forbids, which is dead to the crawl."""
+        if isinstance(error, IgnoreRequest) and "robots.txt" in str(error):
+            return self._make(HTTP_ERROR, "forbidden by robots.txt", None, url, referrer=referrer)
+        error = error or RuntimeError("unknown error")
+        return self._make(
+            FAILED, failure_reason(error), None, url, slug=type(error).__name__, referrer=referrer
+        )
 
     def _status(self, response: Response, url: str, referrer: str | None) -> Judgement | None:
         if response.status >= 500:
@@ -124,7 +143,9 @@ class PageJudge:
             )
         return None
 
-    def judge_article(self, response: Response, referrer: str | None = None) -> Judgement:
+    def judge_article(self, response: Response, listing: Listing | None = None) -> Judgement:
+        """The verdict on an article page reached through `listing` (none: not through a list)."""
+        referrer = listing.referrer if listing else None
         url = requested_url(response)
         judged = self._status(response, url, referrer) or self._article_redirect(response, url, referrer)
         if judged is not None:
@@ -135,15 +156,13 @@ class PageJudge:
             shown = content_type or "no content type"
             return self._make(THIN, f"not an HTML page ({shown})", response, url, referrer=referrer)
         shape = shape_of(url)
-        page = ArticlePage(response)
-        item = page.to_item()
-        item.referrer = referrer
-        if page.has_container() and item.headline and item.article_body:
-            if self.probes and self.probes.body_is_probe_text(shape, masked_shingles(item.article_body)):
+        page = ArticlePage(response, listing)
+        if page.site_template_read():
+            if self.probes and self.probes.body_is_probe_text(shape, masked_shingles(page.article_body())):
                 return self._make(
                     SOFT404, "article text is the probe's error page", response, url, referrer=referrer
                 )
-            return self._thin_or_article(response, url, referrer, page, item, fallback=False)
+            return self._thin_or_article(response, url, referrer, page)
         if page.shows_not_found():
             return self._make(SOFT404, "not-found template", response, url, referrer=referrer)
         if self.probes and self.probes.matches(shape, visible_shingles(response)):
@@ -153,34 +172,24 @@ class PageJudge:
                 SOFT404, "error wording in the title or a heading", response, url, referrer=referrer
             )
         if page.has_container() and page.builds_by_script():
-            if response.request is not None and response.meta.get("rendered"):
+            if response.request is not None and response.meta.get("render"):
                 return self._make(
                     THIN, "built by script, still empty once rendered", response, url, referrer=referrer
                 )
             if self.can_render:
                 return self._make(RENDER, "built by script", response, url, referrer=referrer)
             return self._make(THIN, "built by script, not rendered", response, url, referrer=referrer)
-        generic = GenericArticlePage(response, page.body_scope())
-        item.headline = item.headline or generic.headline()
-        if not item.article_body:
-            paragraphs = generic.paragraphs()
-            item.article_body = "\n".join(
-                self.probes.without_chrome(paragraphs) if self.probes else paragraphs
-            )
-        item.authors = item.authors or generic.authors()
-        item.extraction = "fallback"
-        return self._thin_or_article(response, url, referrer, page, item, fallback=True)
+        keep = self.probes.without_chrome if self.probes else None
+        generic = GenericArticlePage(response, page.body_scope(), keep=keep)
+        return self._thin_or_article(
+            response, url, referrer, ArticlePage(response, listing, fallback=generic)
+        )
 
     def _thin_or_article(
-        self,
-        response: Response,
-        url: str,
-        referrer: str | None,
-        page: ArticlePage,
-        item: ArticleItem,
-        *,
-        fallback: bool,
+        self, response: Response, url: str, referrer: str | None, page: ArticlePage
     ) -> Judgement:
+        fallback = page.fallback is not None
+        item = page.to_item()
         if not item.headline:
             return self._make(THIN, "no headline", response, url, referrer=referrer, fallback=fallback)
         if len(item.article_body) < self.min_body_chars:
@@ -257,3 +266,38 @@ class PageJudge:
         if error_page:
             return self._make(LIST_END, "not-found answer past the last page", response, url)
         return self._make(LIST_END, "no items", response, url, list_page=page)
+
+
+def failure_reason(error: BaseException) -> str:
+    """A failed fetch in a few words: 'TimeoutError: took too long'."""
+    kind, message = type(error).__name__, str(error)
+    return f"{kind}: {message}" if message and message != kind else kind
+
+
+def recorded(judgement: Judgement, stats: StatsCollector, retrying: set[str]) -> Iterator[Any]:
+    """Count a verdict, say it in the log, and yield what the archive keeps of it: dead and
+    failed URLs, and a URL that failed in an earlier run (in `retrying`) resolved."""
+    stats.inc_value(judgement.stat_key)
+    if judgement.verdict not in (ARTICLE, LIST):
+        log = logger.warning if judgement.verdict == FAILED else logger.info
+        log("%s (%s): %s", judgement.verdict, judgement.reason, judgement.url)
+    if judgement.fallback:
+        stats.inc_value(keys.EXTRACT_FALLBACK)
+        logger.warning(
+            "The site template gave no headline or body; generic extractor used: %s", judgement.url
+        )
+    if judgement.verdict == THIN:
+        stats.inc_value(keys.EXTRACT_FAILED)
+    for problem in judgement.date_problems:
+        stats.inc_value(f"dates/{problem}")
+        logger.warning("An absurd time on %s (%s)", judgement.url, problem.replace("_", " "))
+    for earlier in judgement.also_dead:
+        stats.inc_value(judgement.stat_key)
+        yield earlier
+    for item in (judgement.dead, judgement.failed):
+        if item is not None:
+            yield item
+    canonical = canonical_url(judgement.url)
+    if judgement.verdict != FAILED and canonical in retrying:
+        retrying.discard(canonical)
+        yield FailedUrlItem(url=canonical, reason="", resolved=True)

@@ -2,17 +2,27 @@
 
 A Scrapy add-on reads RENDER_MODE and RENDER_BROWSER_PATH once every other setting is known
 (command line included) and, when rendering is possible, installs scrapy-playwright as the
-download handler: requests marked for rendering go to the browser, all others keep Scrapy's
-own handler.
+download handler. A downloader middleware sends the requests marked `meta["render"]` (with
+RENDER_MODE=always, every page of the walk) to the browser, each in a browser context of its
+own, and closes the page and the context once the browser has answered; all other requests keep
+Scrapy's own handler. The judge asks for rendering (crawler/judging.py); `render_again` is how.
 """
 
 from __future__ import annotations
 
+import itertools
+import logging
 import os
 from typing import Any
 from urllib.parse import urlsplit
 
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
 from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
 
 RENDER_MODES = ("auto", "always", "never")
 # Chromium's flags for a headless browser in a closed network (DESIGN.md, "Environment facts").
@@ -41,6 +51,8 @@ BLOCKED_HOSTS = (
     "linkedin.com",
 )
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+# The pages of the walk, which RENDER_MODE=always renders; robots.txt and probes never are.
+RENDERED_KINDS = frozenset({"list-page", "article", "extra-page"})
 
 
 class RenderUnavailable(RuntimeError):
@@ -107,3 +119,73 @@ class RenderAddon:
             settings.getfloat("RENDER_TIMEOUT_SECONDS") * 1000,
             priority="addon",
         )
+
+
+def render_again(request: Request) -> Request:
+    """The request once more, to be fetched by the browser (a page fetched once already)."""
+    return request.replace(dont_filter=True, meta={**request.meta, "render": True})
+
+
+class RenderFallbackMiddleware:
+    """Sends requests marked for rendering to Chromium, and closes their browser page after.
+
+    Off (NotConfigured) when the add-on found rendering impossible or RENDER_MODE is never;
+    then the judge counts script-built pages as extraction failures instead.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        mode = render_mode(settings)
+        if not settings.getbool("RENDER_AVAILABLE"):
+            if mode == "auto":
+                logger.warning(
+                    "Rendering is not available (%s): article pages built by script will count as "
+                    "extraction failures",
+                    browser_problem(settings),
+                )
+            raise NotConfigured("rendering is not available")
+        self.crawler = crawler
+        self.always = mode == "always"
+        self.wait_until = settings.get("RENDER_WAIT_UNTIL")
+        self._contexts = itertools.count(1)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RenderFallbackMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        if self.always and request.meta.get("page_kind") in RENDERED_KINDS:
+            request.meta["render"] = True
+        if not request.meta.get("render") or request.meta.get("playwright"):
+            return
+        request.meta.update(
+            {
+                "playwright": True,
+                "playwright_include_page": True,
+                "playwright_context": f"render-{next(self._contexts)}",
+                "playwright_page_goto_kwargs": {"wait_until": self.wait_until},
+            }
+        )
+
+    async def process_response(self, request: Request, response: Response) -> Response:
+        if request.meta.get("playwright"):
+            await _close_browser_page(request.meta)
+            self.crawler.stats.inc_value("render/pages")
+        return response
+
+    async def process_exception(self, request: Request, exception: Exception) -> None:
+        if request.meta.get("playwright"):
+            await _close_browser_page(request.meta)
+            self.crawler.stats.inc_value("render/errors")
+
+
+async def _close_browser_page(meta: dict[str, Any]) -> None:
+    """Close a rendered page and its browser context: each is used once."""
+    page = meta.pop("playwright_page", None)
+    if page is None:
+        return
+    try:
+        await page.close()
+        await page.context.close()
+    except Exception as error:  # a browser that went away has closed them already
+        logger.debug("Closing a rendered page failed: %r", error)

@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from scrapy import Request, Spider, signals
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
@@ -33,6 +33,7 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.pages.article_page import Listing
 from crawler.warc import record_link
 
 logger = logging.getLogger(__name__)
@@ -247,17 +248,18 @@ class ReplayLeftovers:
         logger.info("Replaying %d captured article pages the walk did not reach", len(leftovers))
         assert self.crawler.engine is not None
         for capture in leftovers:
-            self.crawler.engine.crawl(spider.replayed_article_request(capture.url, _context(capture)))  # type: ignore[attr-defined]
+            self.crawler.engine.crawl(spider.replayed_article_request(capture.url, _listing(capture)))  # type: ignore[attr-defined]
         raise DontCloseSpider
 
 
-def _context(capture: Capture) -> dict[str, Any]:
+def _listing(capture: Capture) -> Listing:
+    """What the list page had said of a captured article, as its metadata record keeps it."""
     listed = capture.context.get("listed-at")
-    return {
-        "listed_at": datetime.fromisoformat(listed) if listed else None,
-        "referrer": capture.context.get("referrer"),
-        "link": capture.context.get("listed-link"),
-    }
+    return Listing(
+        referrer=capture.context.get("referrer"),
+        link=capture.context.get("listed-link"),
+        listed_at=datetime.fromisoformat(listed) if listed else None,
+    )
 
 
 @dataclass

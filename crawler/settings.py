@@ -157,6 +157,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.retry.RetryAfterMiddleware": 550,
     # Below the decompression middleware (590): it sees the inflated body.
     "crawler.encoding.Utf8FirstMiddleware": 560,
+    # Sends requests marked for rendering to the browser and closes their page after, before a
+    # retry copies the request (only when rendering is possible).
+    "crawler.rendering.RenderFallbackMiddleware": 900,
     # Next to the download handler: it sees each response as it came, before redirects,
     # retries and decompression (only with WARC_DIR set).
     "crawler.warc.WarcCaptureMiddleware": 950,
@@ -176,6 +179,7 @@ CONCURRENT_ITEMS = 8
 COMMANDS_MODULE = "crawler.commands"
 
 EXTENSIONS = {
+    "crawler.extensions.calibration.ProbeCalibration": 400,
     "crawler.extensions.progress.CrawlProgress": 500,
     "crawler.extensions.health.HealthChecks": 510,
     "crawler.extensions.summary.CrawlSummary": 520,

@@ -131,33 +131,23 @@ def _fields(values: dict[str, Any]) -> bytes:
 
 def page_context(request: Request, spider: Spider) -> dict[str, Any]:
     """What the walk knew of a page when it asked for it: the metadata record's fields."""
-    meta, kwargs = request.meta, request.cb_kwargs
-    # A rendered page's callback is parse_via_browser; "then" names the real one.
-    callback = meta.get("then") or getattr(request.callback, "__name__", None)
-    listed_at = kwargs.get("listed_at")
-    item = kwargs.get("item")
-    kind = {
-        "parse_list": "list-page",
-        "parse_article": "article",
-        "parse_extra_page": "extra-page",
-    }.get(callback or "", "other")
-    if meta.get("probe_shape"):
-        kind = "probe"
-    elif urlsplit(request.url).path == "/robots.txt":
-        kind = "robots.txt"
+    meta = request.meta
+    listing = request.cb_kwargs.get("listing")
+    kind = meta.get("page_kind") or ("robots.txt" if urlsplit(request.url).path == "/robots.txt" else "other")
+    listed_at = listing.listed_at if listing is not None else None
     return {
         "spider": spider.name,
         "section": getattr(spider, "section_path", None),
         "page-kind": kind,
         "list-page": meta.get("list_page"),
         "listed-at": listed_at.isoformat() if isinstance(listed_at, datetime) else None,
-        "referrer": kwargs.get("referrer"),
-        "listed-link": kwargs.get("link"),
-        "article-first-page": getattr(item, "url", None),
+        "referrer": listing.referrer if listing is not None else None,
+        "listed-link": listing.link if listing is not None else None,
+        "article-first-page": meta.get("article_first_page"),
         "probe-shape": meta.get("probe_shape"),
         "redirected-from": (meta.get("redirect_urls") or [None])[-1],
         "retry-times": meta.get("retry_times"),
-        "rendered": "true" if meta.get("rendered") else None,
+        "rendered": "true" if meta.get("playwright") else None,
     }
 
 
@@ -202,14 +192,12 @@ class WarcCaptureMiddleware:
             "chinadaily-shared-run": getattr(getattr(spider, "shared_run", None), "run_id", ""),
         }
         self.files = WarcFiles(self.folder, f"{self.prefix}-{spider.name}", self.max_bytes, info)
-        assert self.crawler.stats is not None
         self.crawler.stats.set_value("warc/dir", str(self.folder))
 
     def spider_closed(self, spider: Spider) -> None:
         if self.files is None:
             return
         self.files.close()
-        assert self.crawler.stats is not None
         self.crawler.stats.set_value("warc/files", [str(path) for path in self.files.paths])
         if self.files.paths:
             logger.info("WARC files of this crawl: %s", ", ".join(str(p) for p in self.files.paths))
@@ -218,7 +206,7 @@ class WarcCaptureMiddleware:
         if self.files is None:
             return response
         spider = self.crawler.spider
-        assert spider is not None and self.crawler.stats is not None
+        assert spider is not None
         builder = self.files.builder()
         date = builder.curr_warc_date()
         rendered = bool(request.meta.get("playwright"))

@@ -6,7 +6,8 @@ Real captured pages and pages written by hand are reported apart: their test ids
 
 import pytest
 
-from crawler.pages.article_page import ArticlePage, append_page
+from crawler.items import with_extra_pages
+from crawler.pages.article_page import ArticlePage
 from tests.labelled import ARTICLE_FIELDS, as_label, labelled_pages
 
 ARTICLES = labelled_pages("article")
@@ -32,9 +33,11 @@ def test_field(page, field):
 def test_field_of_an_article_assembled_from_its_pages(page, field):
     first, *rest = page.label["pages"]
     item = ArticlePage(page.response(first)).to_item()
+    extras = []
     for extra in rest:
         url = page.label["url"].replace(".htm", f"_{rest.index(extra) + 2}.htm")
-        append_page(item, ArticlePage(page.response(extra, url=url)))
+        extras.append(ArticlePage(page.response(extra, url=url)).extra_page())
+    item = with_extra_pages(item, extras)
     assert as_label(getattr(item, field)) == page.label["fields"][field]
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from crawler.judging import PageJudge
+from crawler.pages.article_page import Listing
 from tests.labelled import labelled_pages
 
 PAGES = [page for page in labelled_pages() if page.kind in ("article", "not_article")]
@@ -17,7 +18,7 @@ def test_verdict(page):
 
 def test_a_dead_page_says_why():
     (thin,) = [page for page in PAGES if page.name == "thin_empty_container"]
-    judgement = PageJudge(min_body_chars=40).judge_article(thin.response(), referrer="http://x/list")
+    judgement = PageJudge(min_body_chars=40).judge_article(thin.response(), Listing(referrer="http://x/list"))
     assert judgement.dead is not None
     assert (judgement.dead.kind, judgement.dead.status, judgement.dead.referrer) == (
         "thin",
@@ -69,7 +70,7 @@ def fetched(url, body=b"<html><body>x</body></html>", status=200, redirected_fro
     ],
 )
 def test_hard_errors(status, verdict, reason):
-    judgement = PageJudge(40).judge_article(fetched(ARTICLE_URL, status=status), referrer="L")
+    judgement = PageJudge(40).judge_article(fetched(ARTICLE_URL, status=status), Listing(referrer="L"))
     assert (judgement.verdict, judgement.reason, judgement.status) == (verdict, reason, status)
     assert judgement.article is None
 

@@ -23,7 +23,7 @@ def site_page(model, index, rendered=False):
     article = model.article(SECTION, index)
     status, _, body = LocalSite(model).respond(article.path())
     url = f"http://127.0.0.1{article.path()}"
-    return HtmlResponse(url=url, body=body, status=status, request=Request(url, meta={"rendered": rendered}))
+    return HtmlResponse(url=url, body=body, status=status, request=Request(url, meta={"render": rendered}))
 
 
 def test_a_page_whose_text_a_script_writes_is_told_from_a_plain_one():

@@ -7,6 +7,7 @@ import pytest
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
+from crawler.judging import PageJudge
 from crawler.spiders.section import SectionSpider
 from crawler.spiders.world import AsiaPacificSpider
 from tests.labelled import labelled_pages
@@ -18,7 +19,11 @@ LOCAL = "http://127.0.0.1:8000"
 def make_spider(cls=SectionSpider, **kwargs):
     crawler = get_crawler(cls, {"CHINADAILY_BASE_URL": LOCAL, "REMOTE_CONTROL_ENABLED": False})
     crawler.stats.open_spider()
-    return cls.from_crawler(crawler, **kwargs)
+    spider = cls.from_crawler(crawler, **kwargs)
+    # What the spider takes from the crawl's parts once the engine runs: a judge (no probes), no archive.
+    spider.judge = PageJudge.from_settings(crawler.settings)
+    spider.storage = None
+    return spider
 
 
 def walk(spider, response):
@@ -58,8 +63,8 @@ def test_a_list_page_yields_its_items_on_the_local_origin_then_the_next_page():
     assert requests[-1].url == f"{LOCAL}/world/china-us/page_2.html"
     assert requests[-1].callback == spider.parse_list
     first = requests[0]
-    assert first.cb_kwargs["listed_at"] == datetime(2019, 1, 11, 18, 6, tzinfo=UTC)
-    assert first.cb_kwargs["referrer"] == f"{LOCAL}/world/china-us"
+    assert first.cb_kwargs["listing"].listed_at == datetime(2019, 1, 11, 18, 6, tzinfo=UTC)
+    assert first.cb_kwargs["listing"].referrer == f"{LOCAL}/world/china-us"
 
 
 def test_max_pages_stops_the_walk():
@@ -71,7 +76,7 @@ def test_max_pages_stops_the_walk():
 def test_since_skips_older_items_and_ends_the_walk():
     spider = make_spider(path="/world/china-us", since="2019-01-10")
     requests = walk(spider, list_response())
-    dates = [r.cb_kwargs["listed_at"] for r in requests]
+    dates = [r.cb_kwargs["listing"].listed_at for r in requests]
     assert requests and all(d >= datetime(2019, 1, 10, tzinfo=UTC) for d in dates)
     assert all(r.callback == spider.parse_article for r in requests)
     assert len(requests) == sum(item["date_published_utc"] >= "2019-01-10" for item in LIST.label["items"])
@@ -101,9 +106,12 @@ def test_a_fetch_that_times_out_is_a_failed_url():
     from twisted.python.failure import Failure
 
     from crawler.items import FailedUrlItem
+    from crawler.pages.article_page import Listing
 
     spider = make_spider(path="/world/china-us")
-    request = Request(f"{LOCAL}/a/201901/12/WS5c38db2fa3106c65c34e3ffa.html", cb_kwargs={"referrer": "L"})
+    request = Request(
+        f"{LOCAL}/a/201901/12/WS5c38db2fa3106c65c34e3ffa.html", cb_kwargs={"listing": Listing(referrer="L")}
+    )
     failure = Failure(TwistedTimeout("took too long"))
     failure.request = request
     (item,) = list(spider.fetch_failed(failure))

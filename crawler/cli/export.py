@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from crawler.cli.output import json_line
-from pipelines.archive.reader import EXPORT_COLUMNS, ArchiveReader, BadInput, Filters
+from crawler.items import LIST_FIELDS
+from pipelines.archive.reader import ArchiveReader, BadInput, Filters, export_columns
 
-JSON_COLUMNS = ("authors", "breadcrumbs", "images")
 FORMATS = ("jsonl", "csv", "parquet")
 
 
@@ -22,7 +22,7 @@ def export(reader: ArchiveReader, filters: Filters, args: argparse.Namespace, ou
     form = {"json": "jsonl", "ndjson": "jsonl"}.get(form, form)
     if form not in FORMATS:
         raise BadInput(f"cannot export to {form!r}: jsonl, csv or parquet")
-    columns = [*EXPORT_COLUMNS, "article_body_html"] if args.with_html else list(EXPORT_COLUMNS)
+    columns = export_columns(args.with_html)
     records = reader.iter_articles(filters, with_html=args.with_html)
     if form == "parquet":
         _export_parquet(records, columns, args.output)
@@ -46,7 +46,7 @@ def _flat(record: dict[str, Any]) -> dict[str, Any]:
     """A record as a CSV or Parquet row: lists as JSON text, times as ISO text."""
     row = {}
     for key, value in record.items():
-        if key in JSON_COLUMNS:
+        if key in LIST_FIELDS:
             row[key] = json.dumps(value, ensure_ascii=False)
         elif isinstance(value, datetime):
             row[key] = value.isoformat()

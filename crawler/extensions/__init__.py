@@ -1,1 +1,1 @@
-"""Scrapy extensions of the crawl: its summary and, later, its health checks."""
+"""Scrapy extensions of the crawl: soft-404 calibration, progress, health checks and the closing summary."""

@@ -13,7 +13,8 @@ from scrapy.exceptions import NotConfigured
 from crawler import statkeys
 from crawler.statkeys import number, verdict_counts
 from crawler.verdicts import DEAD_VERDICTS, Verdict
-from pipelines.archive import Archive, ArchiveUnavailable
+from pipelines.archive import ArchiveUnavailable
+from pipelines.storage import StoragePipeline
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +34,6 @@ class HealthChecks:
         self.max_soft404_rate = settings.getfloat("HEALTH_MAX_SOFT404_RATE")
         self.max_error_rate = settings.getfloat("HEALTH_MAX_ERROR_RATE")
         self.max_days_without_new = settings.getfloat("HEALTH_MAX_DAYS_WITHOUT_NEW")
-        self.database_url = (
-            settings.get("ARCHIVE_DATABASE_URL") if settings.getbool("ARCHIVE_ENABLED") else None
-        )
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -80,19 +78,15 @@ class HealthChecks:
         return failures
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
-        assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
         last_new = None
-        if self.database_url and not stats.get(statkeys.ARCHIVE_FATAL):
+        storage = self.crawler.get_item_pipeline(StoragePipeline)
+        if storage is not None and storage.archive is not None and not stats.get(statkeys.ARCHIVE_FATAL):
             section = stats.get(statkeys.LIST_SECTION)
             try:
-                archive = await asyncio.to_thread(Archive.acquire, self.database_url)
-                try:
-                    last_new = await asyncio.to_thread(
-                        archive.last_new_article_at, section if isinstance(section, str) else None
-                    )
-                finally:
-                    await asyncio.to_thread(archive.release)
+                last_new = await asyncio.to_thread(
+                    storage.archive.last_new_article_at, section if isinstance(section, str) else None
+                )
             except ArchiveUnavailable as error:
                 logger.error("The health checks could not read the archive: %s", error)
         failures = self.check(stats, last_new)

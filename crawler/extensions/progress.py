@@ -59,7 +59,6 @@ class CrawlProgress:
         return cls(crawler)
 
     def line(self) -> str:
-        assert self.crawler.stats is not None
         return progress_line(self.crawler.stats.get_stats(), time.monotonic() - self.started)
 
     def spider_opened(self) -> None:

@@ -90,7 +90,6 @@ class CrawlSummary:
         self.spider_name = spider.name
 
     def engine_stopped(self) -> None:
-        assert self.crawler.stats is not None
         stats = {**self.crawler.stats.get_stats(), "spider_name": self.spider_name}
         logger.info(
             "Crawl summary (%s, %s):\n%s", self.spider_name, stats.get("finish_reason"), summarize(stats)

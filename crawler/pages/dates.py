@@ -65,3 +65,20 @@ def read_site_time(text: str | None, now: datetime | None = None) -> SiteTime:
     if value < EARLIEST:
         return SiteTime(None, "too_early")
     return SiteTime(value, problem)
+
+
+def date_published(
+    *,
+    listed: datetime | None = None,
+    id_time: datetime | None = None,
+    printed: datetime | None = None,
+    publishdate: datetime | None = None,
+) -> datetime | None:
+    """When an article was published (DESIGN.md): the time its section list shows; for an
+    article not reached through a list, the Unix time in its WS id; else the exact time the
+    page prints (the byline's 'Updated:', div.xinf-le on the Chinese subsite); else meta
+    publishdate, a date only."""
+    for evidence in (listed, id_time, printed, publishdate):
+        if evidence is not None:
+            return evidence
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 
 import trafilatura
@@ -13,12 +14,19 @@ class GenericArticlePage:
     """Headline and body as trafilatura reads them from any news page; pure, no I/O.
 
     Given `scope` (the HTML of the site's article container, when the page has one), it reads
-    only that: the text around a container is never an article's.
+    only that: the text around a container is never an article's. `keep` picks the lines of
+    text that are the article's (crawler/probes.py leaves out the site's chrome).
     """
 
-    def __init__(self, response: TextResponse, scope: str | None = None) -> None:
+    def __init__(
+        self,
+        response: TextResponse,
+        scope: str | None = None,
+        keep: Callable[[list[str]], list[str]] | None = None,
+    ) -> None:
         self.response = response
         self.scope = scope
+        self.keep = keep
 
     @cached_property
     def _document(self) -> Document | None:
@@ -41,7 +49,8 @@ class GenericArticlePage:
         if not text:
             return []
         lines = (" ".join(line.split()) for line in text.splitlines())
-        return [line for line in lines if line]
+        found = [line for line in lines if line]
+        return self.keep(found) if self.keep else found
 
     def authors(self) -> list[str]:
         author = self._document.author if self._document else None

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from scrapy.http import TextResponse
 
 from crawler.pages.breadcrumbs import breadcrumb_names, section_of
 from crawler.pages.dates import read_site_time
+from crawler.pages.pager import PAGER, next_links
 from crawler.pages.text import text_of
 from crawler.siteurls import list_page_number, site_link
 
@@ -17,7 +19,6 @@ from crawler.siteurls import list_page_number, site_link
 # matched as tokens because the site writes class="mb10 tw3_01_2 " with a trailing space.
 _ITEMS = "div.lft_art .tw3_01_2, #lft-art .tw3_01_2, #left .tw3_01_2"
 _LIST_BLOCK = "div.lft_art, #lft-art, #left"
-_PAGER = "#div_currpage"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,10 @@ class SectionListPage:
         return bool(self.response.css(_LIST_BLOCK))
 
     def entries(self) -> list[ListEntry]:
+        return self._entries
+
+    @cached_property
+    def _entries(self) -> list[ListEntry]:
         found = []
         for node in self.response.css(_ITEMS):
             link = node.css(".tw3_01_2_t h4 a")
@@ -65,19 +70,14 @@ class SectionListPage:
 
     def next_page_url(self) -> str | None:
         """The pager's 'Next' link, absolute; None on the last page."""
-        for link in self.response.css(f"{_PAGER} a.pagestyle"):
-            text = text_of(link)
-            href = link.attrib.get("href", "").strip()
-            if "next" in text.lower() and href and not href.startswith("javascript:"):
-                return self.response.urljoin(href)
-        return None
+        return next(next_links(self.response), None)
 
     def last_page_number(self) -> int | None:
         """The number of list pages the pager announces (its '>>|' link), if it shows one."""
-        if not self.response.css(_PAGER):
+        if not self.response.css(PAGER):
             return None
         numbers = [self.page_number]
-        for href in self.response.css(f"{_PAGER} a::attr(href)").getall():
+        for href in self.response.css(f"{PAGER} a::attr(href)").getall():
             match = re.search(r"page_(\d+)\.html", href)
             if match:
                 numbers.append(int(match.group(1)))

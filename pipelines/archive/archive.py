@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -21,37 +20,9 @@ _T = TypeVar("_T")
 class Archive:
     """Reads and writes the archive through SQLAlchemy; every write is one transaction."""
 
-    # The spider and the storage pipeline of one crawl share one archive per database URL,
-    # so the schema is upgraded once and one engine pools the connections.
-    _shared: dict[str, tuple[Archive, int]] = {}  # noqa: RUF012
-    _shared_lock = threading.Lock()
-
     def __init__(self, engine: Engine, options: ArchiveOptions | None = None) -> None:
         self.engine = engine
         self.options = options or ArchiveOptions()
-        self._shared_url: str | None = None
-
-    @classmethod
-    def acquire(cls, url: str, options: ArchiveOptions | None = None) -> Archive:
-        """The crawl's shared archive at url, opened (and upgraded) by its first user."""
-        with cls._shared_lock:
-            archive, users = cls._shared.get(url, (None, 0))
-            if archive is None:
-                archive = cls.open(url, options=options)
-                archive._shared_url = url
-            cls._shared[url] = (archive, users + 1)
-            return archive
-
-    def release(self) -> None:
-        """Give back an archive from acquire(); the last user closes it."""
-        with self._shared_lock:
-            assert self._shared_url is not None, "release() of an archive not from acquire()"
-            archive, users = self._shared[self._shared_url]
-            if users > 1:
-                self._shared[self._shared_url] = (archive, users - 1)
-                return
-            del self._shared[self._shared_url]
-        self.close()
 
     @classmethod
     def open(cls, url: str, *, upgrade: bool = True, options: ArchiveOptions | None = None) -> Archive:

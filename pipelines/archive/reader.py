@@ -14,31 +14,21 @@ from sqlalchemy import ColumnElement, create_engine, exists, func, literal, sele
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from crawler.items import exported_fields
 from crawler.siteurls import canonical_url
 from pipelines.archive import records
 from pipelines.archive.db import alembic_config
 from pipelines.archive.models import Article, ArticleUrl, ArticleVersion, CrawlRun, DeadUrl
 from pipelines.archive.search import QueryError, parse, search_statement
 
-EXPORT_COLUMNS = (
-    "id",
-    "canonical_url",
-    "site_article_id",
-    "headline",
-    "authors",
-    "source",
-    "section",
-    "breadcrumbs",
-    "date_published",
-    "date_modified",
-    "article_body",
-    "description",
-    "language",
-    "images",
-    "first_seen_at",
-    "last_seen_at",
-    "gone_at",
-)
+# The item's exported fields, between the archive's own id and its times of the article.
+EXPORT_COLUMNS = ("id", *exported_fields(), "first_seen_at", "last_seen_at", "gone_at")
+
+
+def export_columns(with_html: bool = False) -> list[str]:
+    """The columns `export` writes, in order; with_html adds the body's HTML."""
+    extra = [name for name in exported_fields(with_html) if name not in EXPORT_COLUMNS]
+    return [*EXPORT_COLUMNS, *extra]
 
 
 class ArchiveError(Exception):
@@ -214,7 +204,7 @@ class ArchiveReader:
 
     def iter_articles(self, filters: Filters, with_html: bool = False) -> Iterator[dict[str, Any]]:
         """Every article the filters let through, oldest first, streamed a thousand at a time."""
-        names = [*EXPORT_COLUMNS, "article_body_html"] if with_html else list(EXPORT_COLUMNS)
+        names = export_columns(with_html)
         statement = (
             select(*(getattr(Article, name) for name in names))
             .where(*self._conditions(filters))

@@ -5,6 +5,7 @@ Used by pipelines.archive.write inside its write transaction; nothing else calls
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from crawler.items import ArticleItem
+from crawler.items import ARTICLE_COLUMNS, ArticleItem
 from crawler.siteurls import canonical_url, site_article_id
 from pipelines.archive.content import content_hash, headline_key
 from pipelines.archive.models import Article, ArticleUrl, ArticleVersion
@@ -203,24 +204,14 @@ class ArticleWriter:
 
 
 def _fill(row: Article, item: ArticleItem, digest: str) -> None:
-    row.site_article_id = item.site_article_id
-    row.headline = item.headline or ""
-    row.headline_key = headline_key(item.headline)
-    row.authors = list(item.authors)
-    row.source = item.source
-    row.section = item.section
-    row.breadcrumbs = list(item.breadcrumbs)
+    """Copy the item's column fields onto the row, and what the archive derives from them."""
     # The first known publication time stays: a later fetch outside the section list
     # knows only the less exact time of the WS id.
-    if row.date_published is None:
-        row.date_published = item.date_published
-    row.date_modified = item.date_modified
-    row.article_body = item.article_body
-    row.article_body_html = item.article_body_html
-    row.description = item.description
-    row.language = item.language
-    row.images = [dict(image) for image in item.images]
+    kept = {"date_published": row.date_published} if row.date_published is not None else {}
+    for name in ARTICLE_COLUMNS:
+        value = kept.get(name, getattr(item, name))
+        setattr(row, name, copy.deepcopy(value) if isinstance(value, list) else value)
+    row.headline = item.headline or ""
+    row.headline_key = headline_key(item.headline)
     row.content_hash = digest
     row.body_simhash = None
-    row.http_etag = item.http_etag
-    row.http_last_modified = item.http_last_modified
