@@ -37,11 +37,13 @@ class RetryAfterMiddleware(RetryMiddleware):
     async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
+        retry = self._retry(request, response_status_message(response.status))
+        if retry is None:
+            return response
         wait = retry_after_seconds(response.headers.get("Retry-After"))
         if wait:
-            cap = self.crawler.settings.getfloat("CHINADAILY_RETRY_AFTER_MAX_SECONDS")
-            wait = min(wait, cap)
+            wait = min(wait, self.crawler.settings.getfloat("CHINADAILY_RETRY_AFTER_MAX_SECONDS"))
             self.crawler.stats.inc_value("retry/retry_after_waits")
             logger.info("%s answered %d with Retry-After; waiting %.0f s", request.url, response.status, wait)
             await asyncio.sleep(wait)
-        return self._retry(request, response_status_message(response.status)) or response
+        return retry
