@@ -142,10 +142,16 @@ def _sqlite_autocommit(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
+# Marks a connection that writes (execution option): on SQLite it takes the write lock at once.
+WRITES = "archive_writes"
+
+
+def _sqlite_begin(connection: Any) -> None:
     # A write transaction takes the write lock at once, so two crawls writing the same file
-    # take turns instead of both reading and then failing to upgrade their locks.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # take turns instead of both reading and then failing to upgrade their locks. A read takes
+    # none: in WAL mode it reads beside a writer, and is never kept waiting by one.
+    writes = connection.get_execution_options().get(WRITES)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def create_archive_engine(url: str, options: ArchiveOptions | None = None) -> Engine:
@@ -154,7 +160,7 @@ def create_archive_engine(url: str, options: ArchiveOptions | None = None) -> En
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", functools.partial(_sqlite_pragmas, options=options))
         event.listen(engine, "connect", _sqlite_autocommit)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -167,7 +173,7 @@ def alembic_config() -> Config:
 def upgrade_schema(engine: Engine, revision: str = "head") -> None:
     """Create the schema, or bring an older archive up to the revision."""
     config = alembic_config()
-    with engine.begin() as connection:
+    with engine.execution_options(**{WRITES: True}).begin() as connection:
         # SQLite's BEGIN IMMEDIATE already holds the file's write lock here.
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
@@ -179,7 +185,7 @@ def upgrade_schema(engine: Engine, revision: str = "head") -> None:
 def writing(engine: Engine) -> Iterator[Session]:
     """A write transaction that concurrent crawls take in turns (on SQLite, BEGIN IMMEDIATE does
     that; on PostgreSQL, an advisory lock held to the end of the transaction)."""
-    with Session(engine) as session, session.begin():
+    with Session(engine.execution_options(**{WRITES: True})) as session, session.begin():
         if engine.dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
         yield session
