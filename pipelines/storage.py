@@ -55,6 +55,7 @@ class StoragePipeline:
         self.failure: str | None = None
         """Why the archive cannot be used; once set, the crawl is stopping."""
         self._lock = asyncio.Lock()
+        self._closing: asyncio.Task[None] | None = None
         # The run's record is finished once everything has closed, so that it holds the
         # results of the health checks, which run as the spider closes.
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
@@ -136,7 +137,10 @@ class StoragePipeline:
         else:
             logger.error("%s; the crawl stops", reason)
         assert self.crawler.engine is not None
-        asyncio.get_event_loop().create_task(self.crawler.engine.close_spider_async(reason=ARCHIVE_ERROR))
+        # Kept, so that the task is not collected before it has closed the spider.
+        self._closing = asyncio.get_event_loop().create_task(
+            self.crawler.engine.close_spider_async(reason=ARCHIVE_ERROR)
+        )
 
     def _count(self, result: StoreResult) -> None:
         stats = self.crawler.stats
