@@ -1,9 +1,10 @@
-"""Shared test configuration: archive databases on both engines, and a summary of labelled-page results."""
+"""Shared test configuration: archive databases on both engines, the fast lane's rule, a summary of labelled-page results."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections import Counter
 
 import pytest
@@ -11,10 +12,29 @@ import pytest
 from tests.databases import archive_database, unavailable
 
 
+@pytest.fixture(autouse=True)
+def _processes_only_in_e2e_tests(request, monkeypatch):
+    """The fast lane (`pytest -m "not e2e"`) starts no process: a test that does must be marked e2e."""
+    if request.node.get_closest_marker("e2e") is not None:
+        return
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"{request.node.nodeid} starts a process: mark it @pytest.mark.e2e")
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
     """An empty archive database, once on SQLite and once on PostgreSQL."""
     with archive_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def migrated_database_url(request, tmp_path):
+    """An archive database at the current schema with no rows, once on SQLite and once on PostgreSQL."""
+    with archive_database(request.param, tmp_path, migrated=True) as url:
         yield url
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +15,8 @@ from typing import NoReturn
 
 import psycopg
 import pytest
+
+from pipelines.archive import Archive
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -40,6 +46,16 @@ def require_postgres() -> None:
         unavailable(reason, f"{reason}; CI must run the PostgreSQL tests (.ci/run starts the server)")
 
 
+def _url(name: str) -> str:
+    base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}/{name}"
+
+
+def _drop(name: str) -> None:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @contextmanager
 def postgres_database() -> Iterator[str]:
     """A new, empty PostgreSQL database, dropped afterwards: its SQLAlchemy URL."""
@@ -47,19 +63,55 @@ def postgres_database() -> Iterator[str]:
     name = f"test_{secrets.token_hex(6)}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
     try:
-        yield f"{base}/{name}"
+        yield _url(name)
     finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop(name)
+
+
+@functools.cache
+def _migrated(kind: str) -> str:
+    """An archive at the current schema, made once per test session: a SQLite file to copy, or a
+    PostgreSQL database to empty for each test (dropped when the session ends)."""
+    if kind == "sqlite":
+        path = Path(tempfile.mkdtemp(prefix="archive-template-")) / "archive.db"
+        atexit.register(shutil.rmtree, path.parent, True)
+        Archive.open(f"sqlite:///{path}").close()
+        return str(path)
+    require_postgres()
+    name = f"test_{secrets.token_hex(6)}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    atexit.register(_drop, name)
+    Archive.open(_url(name)).close()
+    return name
+
+
+def _emptied(name: str) -> str:
+    """The session's migrated PostgreSQL archive, every table emptied (the schema's version kept)."""
+    with psycopg.connect(_url(name).replace("+psycopg", ""), autocommit=True) as connection:
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )
+        ]
+        connection.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    return _url(name)
 
 
 @contextmanager
-def archive_database(kind: str, folder: Path) -> Iterator[str]:
-    """An empty archive database of the given kind ('sqlite' or 'postgresql')."""
+def archive_database(kind: str, folder: Path, *, migrated: bool = False) -> Iterator[str]:
+    """An archive database of the given kind ('sqlite' or 'postgresql'): empty, or `migrated`,
+    at the current schema with no rows (made once per session: a test that does not test
+    making the schema need not wait for it)."""
     if kind == "sqlite":
-        yield f"sqlite:///{folder / 'archive.db'}"
+        path = folder / "archive.db"
+        if migrated:
+            shutil.copyfile(_migrated(kind), path)
+        yield f"sqlite:///{path}"
+    elif migrated:
+        yield _emptied(_migrated(kind))
     else:
         with postgres_database() as url:
             yield url

@@ -1,6 +1,7 @@
 """A small archive with known content for the query tools' tests: five stories, an edit, an alias,
 a dead URL and a crawl run."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from crawler.items import ArticleItem, DeadUrlItem
@@ -47,8 +48,10 @@ def item(n, headline, authors, source, section, body_extra=""):
 def fill_sample_archive(database_url: str) -> None:
     archive = Archive.open(database_url)
     archive.store([item(n, *story) for n, story in enumerate(STORIES)])
-    edited = item(0, *STORIES[0], body_extra="\nA correction: the agreement was signed on Tuesday.")
-    edited.aliases = ["https://global.chinadaily.com.cn/a/201901/10/WS5c38db2fa3106c65c34e0000.html"]
+    edited = replace(
+        item(0, *STORIES[0], body_extra="\nA correction: the agreement was signed on Tuesday."),
+        aliases=["https://global.chinadaily.com.cn/a/201901/10/WS5c38db2fa3106c65c34e0000.html"],
+    )
     archive.store([edited])
     archive.store(
         [DeadUrlItem("http://x/a.html", BASE.format(day=28, n=99), "soft404", "not-found template", 200)]

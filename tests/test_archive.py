@@ -32,8 +32,8 @@ BODY = "\n".join(
 
 
 @pytest.fixture
-def archive(database_url):
-    archive = Archive.open(database_url)
+def archive(migrated_database_url):
+    archive = Archive.open(migrated_database_url)
     yield archive
     archive.close()
 
@@ -251,12 +251,13 @@ def test_different_stories_stay_apart(archive, changes):
 def test_two_writers_at_once_create_no_duplicate(database_url):
     items = [
         make_item(
-            url=f"{URL[:-12]}{n:04x}.html", canonical_url=f"{URL[:-12]}{n:04x}.html", site_article_id=None
+            url=f"{URL[:-12]}{n:04x}.html",
+            canonical_url=f"{URL[:-12]}{n:04x}.html",
+            site_article_id=None,
+            headline=f"Story number {n} of the day",
         )
         for n in range(60)
     ]
-    for n, item in enumerate(items):
-        item.headline = f"Story number {n} of the day"
     archives = [Archive.open(database_url), Archive.open(database_url)]
     errors = []
 

@@ -4,10 +4,13 @@ Real captured pages and pages written by hand are reported apart: their test ids
 'real/' or 'written/'.
 """
 
+from datetime import UTC, datetime
+
 import pytest
+from scrapy.http import HtmlResponse, Request
 
 from crawler.items import with_extra_pages
-from crawler.pages.article_page import ArticlePage
+from crawler.pages.article_page import ArticlePage, Listing
 from tests.labelled import ARTICLE_FIELDS, as_label, labelled_pages
 
 ARTICLES = labelled_pages("article")
@@ -55,3 +58,20 @@ def test_body_html_holds_the_paragraphs_and_no_script_or_pager(page):
     assert "<script" not in item.article_body_html
     assert "div_currpage" not in item.article_body_html
     assert item.article_body_html.count("<p") >= len(item.article_body.splitlines())
+
+
+LISTED = datetime(2019, 3, 5, 1, 2, tzinfo=UTC)
+
+
+def test_the_listed_time_is_the_article_s_own_unless_the_link_led_to_another_id():
+    (page,) = [page for page in ARTICLES if page.name == "ws_two_authors"]
+    url, body = page.label["url"], page.response().body
+    listing = Listing(referrer="https://www.chinadaily.com.cn/world/asia_pacific", listed_at=LISTED)
+    reached = HtmlResponse(url=url, body=body, request=Request(url))
+    assert ArticlePage(reached, listing).to_item().date_published == LISTED
+    # A link to another id that redirected here: the list's time was that id's, not this one's.
+    other = url.replace("WS5c7dc717", "WS5c7dc718")
+    moved = HtmlResponse(url=url, body=body, request=Request(url, meta={"redirect_urls": [other]}))
+    item = ArticlePage(moved, listing).to_item()
+    assert as_label(item.date_published) == page.label["fields"]["date_published"]
+    assert item.aliases == [other] and item.referrer == listing.referrer

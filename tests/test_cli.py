@@ -13,13 +13,23 @@ from sqlalchemy import create_engine, func, select, text
 from crawler.cli import main
 from pipelines.archive import Archive, alembic_config
 from pipelines.archive.models import Article
+from tests.databases import archive_database
 from tests.sample_archive import BASE, STORIES, fill_sample_archive, item
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def archive_url(request, tmp_path_factory):
+    """The sample archive, made once per engine, for the tests that only read it."""
+    with archive_database(request.param, tmp_path_factory.mktemp("archive"), migrated=True) as url:
+        fill_sample_archive(url)
+        yield url
+
+
 @pytest.fixture
-def archive_url(database_url):
-    fill_sample_archive(database_url)
-    return database_url
+def own_archive_url(migrated_database_url):
+    """A sample archive of the test's own, for the tests that change it."""
+    fill_sample_archive(migrated_database_url)
+    return migrated_database_url
 
 
 def run(url, *argv):
@@ -207,12 +217,13 @@ def test_a_missing_archive_exits_3(tmp_path, capsys):
     assert "no archive at" in capsys.readouterr().err
 
 
-def test_a_newer_or_older_schema_is_refused_and_upgrade_mends_the_older(archive_url, capsys):
-    engine = create_engine(archive_url)
+def test_a_newer_or_older_schema_is_refused_and_upgrade_mends_the_older(database_url, capsys):
+    fill_sample_archive(database_url)
+    engine = create_engine(database_url)
     with engine.begin() as connection:
         head = connection.scalar(text("SELECT version_num FROM alembic_version"))
         connection.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
-    assert run(archive_url, "search", "rail")[0] == 3
+    assert run(database_url, "search", "rail")[0] == 3
     assert "newer than this chinadaily-archive knows" in capsys.readouterr().err
     with engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
@@ -220,43 +231,45 @@ def test_a_newer_or_older_schema_is_refused_and_upgrade_mends_the_older(archive_
         config.attributes["connection"] = connection
         command.downgrade(config, "0004_incremental_crawls")
     engine.dispose()
-    assert run(archive_url, "search", "rail")[0] == 3
+    assert run(database_url, "search", "rail")[0] == 3
     assert "older than this chinadaily-archive's" in capsys.readouterr().err
-    assert run(archive_url, "upgrade")[0] == 0
-    code, output = run(archive_url, "--json", "search", "rail")
+    assert run(database_url, "upgrade")[0] == 0
+    code, output = run(database_url, "--json", "search", "rail")
     assert code == 0 and json.loads(output.splitlines()[0])["headline"] == STORIES[0][0]
 
 
-def test_read_commands_do_not_write(archive_url, tmp_path):
-    if archive_url.startswith("sqlite"):
-        path = archive_url.removeprefix("sqlite:///")
-        Archive.open(archive_url).close()
+def test_read_commands_do_not_write(own_archive_url, tmp_path):
+    if own_archive_url.startswith("sqlite"):
+        path = own_archive_url.removeprefix("sqlite:///")
+        Archive.open(own_archive_url).close()
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(path + suffix):
                 os.chmod(path + suffix, 0o444)
         before = os.stat(path).st_mtime_ns
         for argv in (["search", "rail"], ["show", "1"], ["export"], ["stats"], ["dead"], ["runs"]):
-            assert run(archive_url, *argv)[0] == 0, argv
+            assert run(own_archive_url, *argv)[0] == 0, argv
         assert os.stat(path).st_mtime_ns == before
     else:
         from pipelines.archive.reader import ArchiveReader
 
-        reader = ArchiveReader(archive_url)
+        reader = ArchiveReader(own_archive_url)
         with pytest.raises(Exception, match="read-only"), reader.engine.begin() as connection:
             connection.execute(text("DELETE FROM articles"))
         reader.close()
-        assert count_articles(archive_url) == 5
+        assert count_articles(own_archive_url) == 5
 
 
-def test_the_search_index_follows_edits(archive_url):
-    archive = Archive.open(archive_url)
+def test_the_search_index_follows_edits(own_archive_url):
+    archive = Archive.open(own_archive_url)
     changed = item(
         3, "EU ministers discuss quotas on aluminium", ["Li Yang"], "China Daily", "World > Europe"
     )
     archive.store([changed])
     archive.close()
-    assert run(archive_url, "--json", "search", "tariffs")[1] == ""
-    assert json.loads(run(archive_url, "--json", "search", "aluminium")[1])["headline"] == changed.headline
+    assert run(own_archive_url, "--json", "search", "tariffs")[1] == ""
+    assert (
+        json.loads(run(own_archive_url, "--json", "search", "aluminium")[1])["headline"] == changed.headline
+    )
 
 
 def test_since_and_until_are_whole_utc_days(archive_url):
@@ -265,3 +278,68 @@ def test_since_and_until_are_whole_utc_days(archive_url):
     assert [json.loads(line)["headline"] for line in output.splitlines()] == [STORIES[4][0]]
     code, output = run(archive_url, "--json", "export", "--until", "2019-01-10")
     assert [json.loads(line)["headline"] for line in output.splitlines()] == [STORIES[0][0]]
+
+
+def json_lines(url, *argv):
+    out = io.StringIO()
+    code = main([arg.replace("{db}", url) for arg in argv], out=out)
+    return code, [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+@pytest.mark.parametrize(
+    "orders",
+    [
+        [
+            ["stats", "--json", "--db", "{db}"],
+            ["--db", "{db}", "stats", "--json"],
+            ["--json", "stats", "--db", "{db}"],
+        ],
+        [
+            ["stats", "--by", "section", "--db", "{db}", "--json"],
+            ["--db", "{db}", "--json", "stats", "--by", "section"],
+        ],
+        [
+            ["search", "rail", "--json", "--db", "{db}"],
+            ["--json", "--db", "{db}", "search", "rail", "--limit", "20"],
+        ],
+        [["show", "1", "--db", "{db}", "--json"], ["--db", "{db}", "--json", "show", "1"]],
+        [
+            ["export", "--db", "{db}", "--since", "2019-01-11"],
+            ["--db", "{db}", "export", "--since", "2019-01-11"],
+        ],
+        [["dead", "--json", "--db", "{db}"], ["--json", "--db", "{db}", "dead"]],
+        [
+            ["runs", "--db", "{db}", "--json"],
+            ["--db", "{db}", "runs", "--json"],
+            ["--json", "runs", "--db", "{db}"],
+        ],
+        [["runs", "--shared", "--json", "--db", "{db}"], ["--db", "{db}", "--json", "runs", "--shared"]],
+    ],
+    ids=lambda orders: " ".join(orders[0][:2]),
+)
+def test_every_option_works_before_or_after_its_command(archive_url, orders):
+    answers = [json_lines(archive_url, *argv) for argv in orders]
+    assert answers[0][0] == 0
+    assert all(answer == answers[0] for answer in answers[1:])
+
+
+def test_the_readme_s_commands_as_written(archive_url, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ARCHIVE_DATABASE_URL", archive_url)
+    url = BASE.format(day=10, n=0)
+    for argv in (
+        ["search", "rail link", "--limit", "1"],
+        ["show", url, "--diff"],
+        ["export", "--since", "2019-01-11", "-o", "recent.csv"],
+        ["stats", "--by", "day"],
+        ["runs"],
+        ["runs", "--shared"],
+    ):
+        assert main(argv, out=io.StringIO()) == 0, argv
+    assert (tmp_path / "recent.csv").read_text().count("\n") >= 4
+    # Without Redis, or without WARC files, the command says so in one line.
+    assert main(["frontier", "--redis", "redis://127.0.0.1:9/0", "--json"], out=io.StringIO()) == 3
+    assert main(["reextract", "--from-warc", str(tmp_path / "warc"), "--db", archive_url]) == 2
+    errors = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[0] for line in errors] == ["chinadaily-archive"] * 2
+    assert "Redis at redis://127.0.0.1:9/0 cannot be read" in errors[0]

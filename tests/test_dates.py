@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from crawler.pages.dates import parse_beijing
+from crawler.pages.dates import date_published, parse_beijing
 
 
 def test_minutes_are_read_as_beijing_time():
@@ -25,3 +25,20 @@ def test_impossible_or_missing_dates_give_none():
     assert parse_beijing("2019-02-30 10:00") is None
     assert parse_beijing("no date here") is None
     assert parse_beijing(None) is None
+
+
+LISTED = datetime(2019, 1, 11, 18, 6, tzinfo=UTC)
+ID_TIME = datetime(2019, 1, 11, 18, 0, 47, tzinfo=UTC)
+PRINTED = datetime(2019, 1, 11, 23, 34, tzinfo=UTC)
+PUBLISHDATE = datetime(2019, 1, 11, 16, 0, tzinfo=UTC)
+
+
+def test_the_section_list_s_time_comes_first():
+    assert date_published(listed=LISTED, id_time=ID_TIME, printed=PRINTED, publishdate=PUBLISHDATE) == LISTED
+
+
+def test_without_a_list_the_ws_id_s_time_then_the_printed_time_then_meta_publishdate():
+    assert date_published(id_time=ID_TIME, printed=PRINTED, publishdate=PUBLISHDATE) == ID_TIME
+    assert date_published(printed=PRINTED, publishdate=PUBLISHDATE) == PRINTED
+    assert date_published(publishdate=PUBLISHDATE) == PUBLISHDATE
+    assert date_published() is None

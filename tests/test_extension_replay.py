@@ -1,0 +1,123 @@
+"""Replaying leftovers (crawler/replay.py ReplayLeftovers): captured article pages the replayed walk did not reach."""
+
+from datetime import UTC, datetime
+from io import BytesIO
+
+import pytest
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+from warcio.statusandheaders import StatusAndHeaders
+
+from crawler.pages.article_page import Listing
+from crawler.replay import Replay, ReplayLeftovers
+from crawler.spiders.world import AsiaPacificSpider
+from crawler.warc import WarcFiles
+
+ORIGIN = "http://127.0.0.1:8901"
+LIST_PAGE = f"{ORIGIN}/world/asia_pacific/page_2.html"
+LEFTOVER = f"{ORIGIN}/a/202406/01/WS665a95e0a31082fc043c9f1a.html"
+SERVED = f"{ORIGIN}/a/202406/01/WS665a95e0a31082fc043c9f1b.html"
+REDIRECTED = f"{ORIGIN}/a/202406/01/WS665a95e0a31082fc043c9f1c.html"
+LISTED_AT = datetime(2024, 6, 1, 3, 25, tzinfo=UTC)
+
+
+class Engine:
+    """A stand-in for the crawl's engine that keeps the requests it is given."""
+
+    def __init__(self):
+        self.crawled = []
+
+    def crawl(self, request):
+        self.crawled.append(request)
+
+
+def capture(files, url, **fields):
+    """A response record for url, and its metadata record with the given fields."""
+    builder = files.builder()
+    body = b"<html><body><p>A page.</p></body></html>"
+    response = builder.create_warc_record(
+        url,
+        "response",
+        payload=BytesIO(body),
+        length=len(body),
+        http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1"),
+    )
+    context = "".join(f"{name}: {value}\r\n" for name, value in fields.items()).encode()
+    metadata = builder.create_warc_record(
+        url,
+        "metadata",
+        payload=BytesIO(context),
+        length=len(context),
+        warc_content_type="application/warc-fields",
+        warc_headers_dict={"WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID")},
+    )
+    files.write(response, metadata)
+
+
+@pytest.fixture
+def warc(tmp_path):
+    """A captured crawl: a list page, an article the walk will reach, one it will not, and one
+    reached by a redirect."""
+    files = WarcFiles(tmp_path, "test", 2**20, {"software": "test"})
+    capture(files, LIST_PAGE, **{"page-kind": "list-page", "list-page": 2})
+    listed = {"page-kind": "article", "referrer": LIST_PAGE, "list-page": 2}
+    capture(files, SERVED, **listed)
+    capture(
+        files,
+        LEFTOVER,
+        **listed,
+        **{"listed-link": "//www.chinadaily.com.cn/a/202406/01/WS665a95e0a31082fc043c9f1a.html"},
+        **{"listed-at": LISTED_AT.isoformat()},
+    )
+    capture(files, REDIRECTED, **listed, **{"redirected-from": f"{ORIGIN}/a/202406/01/WSold.html"})
+    files.close()
+    return files.paths
+
+
+def make(warc_files):
+    crawler = get_crawler(
+        AsiaPacificSpider,
+        {"REMOTE_CONTROL_ENABLED": False, "CHINADAILY_BASE_URL": ORIGIN, "WARC_REPLAY_FILES": warc_files},
+    )
+    crawler.stats.open_spider()
+    crawler.spider = AsiaPacificSpider.from_crawler(crawler)
+    crawler.engine = Engine()
+    return crawler, build_from_crawler(ReplayLeftovers, crawler)
+
+
+def test_off_when_not_a_replay():
+    with pytest.raises(NotConfigured):
+        make([])
+
+
+def test_at_idle_the_captured_article_pages_not_reached_are_replayed_once(warc):
+    crawler, leftovers = make([str(path) for path in warc])
+    # What the replayed walk asked for: the list page and one of the articles.
+    Replay.of(crawler).served.update({LIST_PAGE, SERVED})
+    with pytest.raises(DontCloseSpider):
+        leftovers.spider_idle(crawler.spider)
+    (request,) = crawler.engine.crawled
+    assert request.url == LEFTOVER
+    assert request.callback == crawler.spider.parse_article
+    assert request.cb_kwargs["listing"] == Listing(
+        referrer=LIST_PAGE,
+        link="//www.chinadaily.com.cn/a/202406/01/WS665a95e0a31082fc043c9f1a.html",
+        listed_at=LISTED_AT,
+    )
+    leftovers.spider_idle(crawler.spider)
+    assert len(crawler.engine.crawled) == 1
+
+
+def test_no_leftovers_lets_the_spider_close(warc):
+    crawler, leftovers = make([str(path) for path in warc])
+    Replay.of(crawler).served.update({LIST_PAGE, SERVED, LEFTOVER})
+    leftovers.spider_idle(crawler.spider)
+    assert crawler.engine.crawled == []
+
+
+def test_leftovers_are_article_pages_neither_list_pages_nor_reached_by_redirect(warc):
+    crawler, leftovers = make([str(path) for path in warc])
+    with pytest.raises(DontCloseSpider):
+        leftovers.spider_idle(crawler.spider)
+    assert sorted(request.url for request in crawler.engine.crawled) == sorted([LEFTOVER, SERVED])
