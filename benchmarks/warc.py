@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -61,8 +62,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args(argv)
     figures = measure(args.articles)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1) + "\n")
     print(
         f"{figures['articles']:,} articles, {figures['pages']:,} pages: {figures['warc_bytes'] / 2**20:.1f} MB of WARC "
         f"in {figures['warc_files']} file(s), {figures['warc_records']:,} records "

@@ -169,7 +169,8 @@ class SharedRun:
         self.server = server
         self.base = base
         self.worker = worker
-        self.heartbeat_ms = max(1000, int(heartbeat_seconds * 1000))
+        # Redis keys expire to the millisecond; a tenth of a second is the least that means anything.
+        self.heartbeat_ms = max(100, int(heartbeat_seconds * 1000))
         self.run_id = ""
         self.role = ""
         self.previous_lost = False

@@ -1,30 +1,56 @@
-"""Smoke runs of the benchmark scripts on small inputs, so that they cannot rot."""
+"""Smoke runs of the benchmark scripts on small inputs, as a user runs them, so that they cannot rot."""
 
-from benchmarks.query import build, export_figures, search_latency
-from benchmarks.warc import main as warc_benchmark
-from benchmarks.workers import main as workers_benchmark
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.crawling import ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+def benchmark(name, *args, tmp_path):
+    """`python -m benchmarks.NAME ARGS --json FILE`: the figures it wrote."""
+    figures = tmp_path / f"{name}.json"
+    command = [sys.executable, "-m", f"benchmarks.{name}", *args, "--json", str(figures)]
+    result = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    return json.loads(figures.read_text())
 
 
 def test_the_query_benchmark_runs_on_a_small_archive(tmp_path):
-    path = tmp_path / "archive.db"
-    vocabulary = build(path, 300)
-    latency = search_latency(path, vocabulary, queries=5, sort="relevance")
-    assert latency["median_ms"] > 0
-    export = export_figures(path, "csv")
-    assert export["rows"] == 300
-    assert export["rows_per_s"] > 0
+    figures = benchmark("query", "--articles", "300", "--queries", "5", tmp_path=tmp_path)
+    assert figures["search_relevance"]["median_ms"] > 0
+    assert figures["export_csv"]["rows"] == 300
+    assert figures["export_csv"]["rows_per_s"] > 0
 
 
 def test_the_scale_out_benchmark_runs_one_and_two_workers(tmp_path):
-    rows = workers_benchmark(
-        ["--articles", "60", "--workers", "2", "--latency", "0", "--json", str(tmp_path / "w.json")]
-    )
+    rows = benchmark("workers", "--articles", "60", "--workers", "2", "--latency", "0", tmp_path=tmp_path)
     assert [row["workers"] for row in rows] == [1, 2]
     assert all(row["pages"] >= 60 and row["pages_per_s"] > 0 for row in rows)
     assert len(rows[1]["pages_per_worker"]) == 2
 
 
-def test_the_warc_benchmark_runs_on_a_small_site():
-    figures = warc_benchmark(["--articles", "40"])
+def test_the_warc_benchmark_runs_on_a_small_site(tmp_path):
+    figures = benchmark("warc", "--articles", "40", tmp_path=tmp_path)
     assert figures["warc_bytes"] > figures["payload_bytes"] / 20 > 0
     assert figures["mb_per_1000_articles"] > 0 and figures["reextract_seconds"] > 0
+
+
+def test_the_comparison_benchmark_runs_and_reports_every_figure(tmp_path):
+    figures = benchmark(
+        "compare",
+        *("--articles", "200", "--large", "300", "--speed-pages", "20", "--rows", "200"),
+        tmp_path=tmp_path,
+    )
+    assert figures["throughput"]["articles_archived"] == 200
+    assert figures["throughput"]["ratio"] > 0
+    assert set(figures["extraction_ms_per_page"]) == {"chinadaily-archive", "trafilatura", "readability-lxml"}
+    assert set(figures["quality"]) == {"real", "written"}
+    assert set(figures["memory"]["peak_rss_mb"]) == {"200", "300"}
+    assert figures["incremental"]["requests"] >= 1

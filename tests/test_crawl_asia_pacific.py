@@ -9,6 +9,8 @@ from pipelines.archive.models import Article, ArticleVersion, CrawlRun, DeadUrl
 from tests.crawling import our_warnings, run_crawl
 from tests.site import SiteModel, serve
 
+pytestmark = pytest.mark.e2e
+
 SECTION = "/world/asia_pacific"
 FIELDS = (
     "site_article_id",

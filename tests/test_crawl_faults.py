@@ -16,6 +16,8 @@ from tests.crawling import run_crawl
 from tests.site import SiteModel, serve
 from tests.site import faults as site_faults
 
+pytestmark = pytest.mark.e2e
+
 SECTION = "/world/asia_pacific"
 KINDS = (*site_faults.ARCHIVED, *site_faults.FAILED, *site_faults.DEAD, "ten_thousand_paragraphs")
 # Index 1 is listed twice and index 6 has a regional edition: faults go elsewhere.

@@ -12,6 +12,8 @@ from tests.crawling import run_crawl, start_crawl
 from tests.site import SiteModel, serve
 from tests.site.model import BEIJING
 
+pytestmark = pytest.mark.e2e
+
 SECTION = "/world/asia_pacific"
 
 

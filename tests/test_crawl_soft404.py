@@ -10,6 +10,8 @@ from pipelines.archive.models import Article, CrawlRun, DeadUrl, FailedUrl, Prob
 from tests.crawling import run_crawl
 from tests.site import SiteModel, serve
 
+pytestmark = pytest.mark.e2e
+
 SECTION = "/world/asia_pacific"
 DEAD_LINKS = {
     "soft404": 3,

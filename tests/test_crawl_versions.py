@@ -10,6 +10,8 @@ from pipelines.archive.models import Article, ArticleUrl, ArticleVersion, CrawlR
 from tests.crawling import run_crawl, start_crawl
 from tests.site import SiteModel, serve
 
+pytestmark = pytest.mark.e2e
+
 SECTION = "/world/asia_pacific"
 
 

@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 
@@ -16,6 +17,8 @@ from tests.crawling import run_crawl, start_crawl
 from tests.databases import postgres_database
 from tests.site import SiteModel, serve
 from tests.tcp_proxy import outage_proxy
+
+pytestmark = pytest.mark.e2e
 
 SECTION = "/world/asia_pacific"
 

@@ -76,6 +76,7 @@ def archived(database_url):
     return rows, stats
 
 
+@pytest.mark.e2e
 def test_auto_renders_the_script_built_pages_and_archives_their_whole_text(tmp_path, chromium):
     model, database_url, result = crawl(tmp_path, settings={"RENDER_BROWSER_PATH": chromium})
     assert result.returncode == 0, result.log[-3000:]
@@ -98,6 +99,7 @@ def test_auto_renders_the_script_built_pages_and_archives_their_whole_text(tmp_p
     assert stats["playwright/context_count"] == multipage
 
 
+@pytest.mark.e2e
 def test_never_counts_script_built_pages_as_extraction_failures(tmp_path):
     model, database_url, result = crawl(tmp_path, settings={"RENDER_MODE": "never"})
     assert result.returncode == 0, result.log[-3000:]
@@ -110,6 +112,7 @@ def test_never_counts_script_built_pages_as_extraction_failures(tmp_path):
     assert not any(key.startswith("playwright/") for key in stats)
 
 
+@pytest.mark.e2e
 def test_auto_without_a_browser_warns_once_and_still_crawls(tmp_path):
     model, database_url, result = crawl(
         tmp_path, settings={"RENDER_BROWSER_PATH": str(tmp_path / "no-chromium")}
@@ -121,6 +124,7 @@ def test_auto_without_a_browser_warns_once_and_still_crawls(tmp_path):
     assert stats["extract/failed"] == len(SCRIPT_BUILT)
 
 
+@pytest.mark.e2e
 def test_always_without_a_browser_is_an_error_before_the_crawl(tmp_path):
     _, _, result = crawl(
         tmp_path, settings={"RENDER_MODE": "always", "RENDER_BROWSER_PATH": "/nonexistent/chromium"}
@@ -133,6 +137,7 @@ def test_always_without_a_browser_is_an_error_before_the_crawl(tmp_path):
     assert not (tmp_path / "archive.db").exists()
 
 
+@pytest.mark.e2e
 def test_always_renders_every_page(tmp_path, chromium):
     model, database_url, result = crawl(
         tmp_path, settings={"RENDER_MODE": "always", "RENDER_BROWSER_PATH": chromium, "RENDER_MAX_PAGES": "2"}

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import create_engine, select
 
 from crawler.retry import retry_after_seconds
@@ -19,6 +20,7 @@ def test_retry_after_in_seconds_or_as_a_date():
     assert retry_after_seconds(None) is None
 
 
+@pytest.mark.e2e
 def test_a_429_and_a_503_are_retried_after_waiting_and_the_article_is_archived(tmp_path):
     model = SiteModel({"/world/asia_pacific": 4})
     database_url = f"sqlite:///{tmp_path / 'archive.db'}"
@@ -42,6 +44,7 @@ def test_a_429_and_a_503_are_retried_after_waiting_and_the_article_is_archived(t
     assert "answered 429 with Retry-After; waiting 1 s" in result.log
 
 
+@pytest.mark.e2e
 def test_a_list_page_that_failed_is_retried_and_the_next_run_still_walks_the_whole_section(tmp_path):
     section = "/world/asia_pacific"
     model = SiteModel({section: 45})

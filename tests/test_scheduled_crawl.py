@@ -5,11 +5,14 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, func, select
 
 from pipelines.archive.models import Article
 from tests.crawling import ROOT
 from tests.site import SiteModel, serve
+
+pytestmark = pytest.mark.e2e
 
 SECTION = "/world/asia_pacific"
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]

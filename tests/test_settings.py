@@ -26,6 +26,7 @@ def scrapy_setting(name, *args, env=None):
         ("RENDER_MODE", "auto"),
     ],
 )
+@pytest.mark.e2e
 def test_command_line_then_environment_then_default(name, default):
     assert scrapy_setting(name) == default
     assert scrapy_setting(name, env={name: "from-env"}) == "from-env"

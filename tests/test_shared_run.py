@@ -88,12 +88,12 @@ def test_a_run_left_with_requests_queued_is_continued_by_the_next_workers(base):
 
 
 def test_a_worker_whose_heartbeat_expires_is_lost_and_no_longer_waited_for(base):
-    a, b = worker(base, "a"), worker(base, "b", heartbeat_seconds=1)
+    a, b = worker(base, "a"), worker(base, "b", heartbeat_seconds=0.2)
     a.join()
     b.join()
     assert b.pop() is None  # b stays busy, as a worker killed in the middle of its work
     assert not a.idle()
-    time.sleep(1.3)
+    time.sleep(0.4)
     assert a.idle(), "b's heartbeat expired: a no longer waits for it"
     assert a.server.hget(a.key("workers"), "b") == b"lost"
     end = a.leave(clean=True)
@@ -101,9 +101,9 @@ def test_a_worker_whose_heartbeat_expires_is_lost_and_no_longer_waited_for(base)
 
 
 def test_a_run_whose_workers_all_died_with_nothing_queued_is_ended_by_the_next_start(base):
-    a = worker(base, "a", heartbeat_seconds=1)
+    a = worker(base, "a", heartbeat_seconds=0.2)
     a.join()
-    time.sleep(1.3)
+    time.sleep(0.4)
     b = worker(base, "b")
     b.join()
     assert b.role == "seed" and b.run_id != a.run_id

@@ -25,6 +25,8 @@ from tests.site import SiteModel, serve
 from tests.test_crawl_incremental import comparable, table
 from tests.test_rendering import SCRIPT_BUILT
 
+pytestmark = pytest.mark.e2e
+
 SECTION = "/world/asia_pacific"
 
 # The bug the re-extraction fixes: an author parser that kept only the first name of a byline.

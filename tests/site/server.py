@@ -36,7 +36,13 @@ class LocalSite:
         self.not_modified: Counter[str] = Counter()
         self.requests: Counter[str] = Counter()
         self._failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        self._gates: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
+
+    def hold(self, path: str) -> threading.Event:
+        """Keep requests for path waiting (at most a minute) until the returned event is set."""
+        gate = self._gates[path] = threading.Event()
+        return gate
 
     def fail(self, path: str, status: int, headers: dict[str, str] | None = None, times: int = 1) -> None:
         """Answer the next `times` requests for path with an error status (and headers)."""
@@ -163,7 +169,11 @@ class _Handler(BaseHTTPRequestHandler):
     site: LocalSite
 
     def do_GET(self) -> None:
-        answer = self.site.answer(urlsplit(self.path).path, dict(self.headers.items()))
+        path = urlsplit(self.path).path
+        gate = self.site._gates.get(path)
+        if gate is not None:
+            gate.wait(60)
+        answer = self.site.answer(path, dict(self.headers.items()))
         if answer.delay:
             time.sleep(answer.delay)
         try:
