@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 ERROR_STATUSES = list(range(400, 600))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Judgement:
     """The verdict on one fetched URL, why, and what the crawl keeps of it."""
 

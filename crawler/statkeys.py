@@ -7,9 +7,12 @@ stats are kept as JSON in `crawl_runs.stats`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 from crawler.verdicts import Verdict
 
@@ -82,3 +85,11 @@ def verdict_counts(stats: Mapping[str, object]) -> dict[Verdict, int]:
     """Pages judged in a crawl, per verdict (every verdict present, 0 when none)."""
     reasons = verdict_reasons(stats)
     return {verdict: sum(reasons.get(verdict, {}).values()) for verdict in Verdict}
+
+
+def jsonable_stats(stats: Mapping[str, Any]) -> dict[str, Any]:
+    """A crawl's stats as JSON can hold them (the run's record, the stats file): times as ISO strings."""
+    result: dict[str, Any] = json.loads(
+        json.dumps(stats, default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v))
+    )
+    return result

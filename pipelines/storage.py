@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, TypeVar
 
 from scrapy import signals
@@ -15,6 +13,7 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 
 from crawler import statkeys as keys
 from crawler.items import ArticleItem
+from crawler.statkeys import jsonable_stats
 from pipelines.archive import STORED_ITEMS, Archive, ArchiveOptions, ArchiveUnavailable, StoreResult
 from pipelines.dedup import dedup_rules
 
@@ -22,14 +21,6 @@ logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 ARCHIVE_ERROR = "archive_error"
 """The finish reason of a crawl stopped because the archive could not be read or written."""
-
-
-def jsonable_stats(stats: dict[str, Any]) -> dict[str, Any]:
-    """Scrapy's stats as JSON can hold them: times as ISO strings."""
-    result: dict[str, Any] = json.loads(
-        json.dumps(stats, default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v))
-    )
-    return result
 
 
 class StoragePipeline:

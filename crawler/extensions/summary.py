@@ -10,9 +10,8 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from crawler import statkeys as keys
-from crawler.statkeys import number, verdict_reasons
+from crawler.statkeys import jsonable_stats, number, verdict_reasons
 from crawler.verdicts import Verdict
-from pipelines.storage import jsonable_stats
 
 logger = logging.getLogger(__name__)
 
