@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -19,22 +20,26 @@ from crawler.siteurls import to_origin
 logger = logging.getLogger(__name__)
 
 
-async def with_extra_pages_fetched(
+# More pages than any article has: a pager that never ends is the site's fault, not an article.
+MAX_PAGES = 100
+
+
+async def stitch(
     crawler: Crawler, origin: str, page: ArticlePage, item: ArticleItem, render: bool
 ) -> ArticleItem | FailedUrlItem:
-    """The article of `page` with its extra pages fetched (through the downloader, with its
-    middlewares: retries, rendering when `render`, WARC capture) and joined in order; a failed
-    URL when one of them could not be fetched for a reason that may pass."""
+    """The article of its first `page` with every extra page fetched (through the downloader and
+    its middlewares: retries, rendering when `render`, WARC capture) and joined in order; or a
+    failed URL, to try again next run, when an extra page failed for a reason that may pass."""
     pages: list[dict[str, Any]] = []
     while (next_url := page.next_page_url()) and (url := to_origin(next_url, page.url(), origin)):
-        meta = {
-            "handle_httpstatus_list": ERROR_STATUSES,
-            "page_kind": "extra-page",
-            "article_first_page": item.url,
-        }
+        if len(pages) + 1 >= MAX_PAGES:
+            return _without(crawler, item, pages, url, f"is past the {MAX_PAGES} pages an article may have")
+        meta = {"handle_httpstatus_list": ERROR_STATUSES, "page_kind": "extra-page", "render": render}
         assert crawler.engine is not None
         try:
-            response = await crawler.engine.download_async(Request(url, meta={**meta, "render": render}))
+            response = await crawler.engine.download_async(
+                Request(url, meta={**meta, "article_first_page": item.url})
+            )
         except NotCaptured:
             # Re-extraction: today's page objects see a page the crawl did not fetch.
             return _without(crawler, item, pages, url, "is not in the WARC files")
@@ -45,6 +50,9 @@ async def with_extra_pages_fetched(
         if response.status >= 300 or not isinstance(response, TextResponse):
             # The pager links a page the site does not have: keep the pages that exist.
             return _without(crawler, item, pages, url, f"answered {response.status}")
+        if urlsplit(response.url).path != urlsplit(url).path:
+            # Sent elsewhere (back to the first page, to another article): not a page of this one.
+            return _without(crawler, item, pages, url, f"redirected to {response.url}")
         page = ArticlePage(response)
         crawler.stats.inc_value("article/extra_pages")
         pages.append(page.extra_page())

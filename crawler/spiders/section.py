@@ -26,10 +26,10 @@ from crawler.rendering import RenderFallbackMiddleware, render_again
 from crawler.replay import NotCaptured
 from crawler.shared_run import SharedRun
 from crawler.siteurls import canonical_url, is_article_url, list_page_number, normalize_origin, to_origin
-from crawler.stitching import with_extra_pages_fetched
+from crawler.stitching import stitch
 from crawler.verdicts import Verdict
 from crawler.walk import SectionWalk, WalkArguments, list_candidates
-from pipelines.archive import KnownUrl
+from pipelines.archive.records import KnownUrl
 from pipelines.storage import StoragePipeline
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class SectionSpider(Spider):
         storage, shared = self.storage, self.shared_run
         joining = shared is not None and shared.role != "seed"
         if joining:
-            logger.info("Working on the shared queue of run %s", shared and shared.run_id)
+            logger.info("Working on the shared queue of run %s", self.shared_run.run_id)  # type: ignore[union-attr]
         elif not self._restore_walk():
             key = self.walk.section_key
             record = await storage.use(lambda archive: archive.crawl_state(key)) if storage else None
@@ -280,7 +280,7 @@ class SectionSpider(Spider):
             if judgement.article is not None and judgement.article_page is not None:
                 render = bool(response.meta.get("render"))
                 page, item = judgement.article_page, judgement.article
-                yield await with_extra_pages_fetched(self.crawler, self.origin, page, item, render)
+                yield await stitch(self.crawler, self.origin, page, item, render)
         for state in self._fetch_ended(response.request):
             yield state
 
