@@ -51,8 +51,8 @@ class SharedQueue(PriorityQueue):  # type: ignore[misc]
         return self._decode_request(data) if data else None
 
     def _encode_request(self, request: Request) -> bytes:
-        # A retried rendered page still carries its browser page, which cannot go to Redis
-        # (and is closed already): only what can be pickled travels.
+        # A browser page cannot go to Redis. The render middleware closes and drops it before a
+        # retry copies the request; should one still travel, only what can be pickled does.
         if "playwright_page" in request.meta:
             request = request.replace(meta={k: v for k, v in request.meta.items() if k != "playwright_page"})
         return bytes(super()._encode_request(request))

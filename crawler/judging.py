@@ -228,12 +228,15 @@ class PageJudge:
         if len(sources) < self.redirect_target_min:
             return None
         reason = "redirect target shared by several article URLs"
-        judgement = self._make(REDIRECT, reason, response, url, referrer=referrer)
-        if len(sources) == self.redirect_target_min:
-            for source, source_referrer in sources[:-1]:
-                earlier = self._make(REDIRECT, reason, response, source, referrer=source_referrer)
-                judgement.also_dead.append(earlier.dead)  # type: ignore[arg-type]
-        return judgement
+        # The threshold is crossed now: the earlier sources, taken for moves, were dead too.
+        earlier = sources[:-1] if len(sources) == self.redirect_target_min else []
+        also_dead = [
+            DeadUrlItem(
+                source, canonical_url(source), REDIRECT.value, reason, response.status, source_referrer
+            )
+            for source, source_referrer in earlier
+        ]
+        return self._make(REDIRECT, reason, response, url, referrer=referrer, also_dead=also_dead)
 
     def judge_list(self, response: Response) -> Judgement:
         url = requested_url(response)

@@ -1,6 +1,6 @@
 """Re-extraction from WARC files: the crawl runs again, offline, its requests answered by captured responses.
 
-`chinadaily-archive reextract --from-warc PATH…` (see crawler/cli.py) groups the WARC files by
+`chinadaily-archive reextract --from-warc PATH…` (see crawler/cli/) groups the WARC files by
 the crawl that wrote them and, crawl by crawl in the order they ran, runs the same spider with
 `full=1` into the archive, with ReplayDownloadHandler in place of HTTP. So every page goes
 through the current page objects, soft-404 judge, dedup and versioning exactly as in a crawl,
@@ -33,7 +33,9 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler import statkeys as keys
 from crawler.pages.article_page import Listing
+from crawler.statkeys import number as number_of
 from crawler.warc import record_link
 
 logger = logging.getLogger(__name__)
@@ -220,7 +222,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         self.replay.served.add(capture.url)
         # A version made from this page links to the record it came from, as in a crawl.
         request.meta["warc_record"] = record_link(capture.path.name, capture.offset)
-        stats.inc_value("replay/responses")
+        stats.inc_value(keys.REPLAY_RESPONSES)
         return self.replay.index.response(capture)
 
 
@@ -344,11 +346,11 @@ def reextract(paths: list[str], database_url: str, out: IO[str]) -> int:
             code = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, check=False).returncode
             stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
             out.write(
-                f"{crawl.name} ({len(crawl.files)} WARC files): {stats.get('replay/responses', 0)} responses "
-                f"replayed; articles {stats.get('archive/articles_new', 0)} new, "
-                f"{stats.get('archive/articles_updated', 0)} updated, "
-                f"{stats.get('archive/articles_unchanged', 0)} unchanged; "
-                f"{stats.get('archive/dead_urls', 0)} dead URLs"
+                f"{crawl.name} ({len(crawl.files)} WARC files): {number_of(stats, keys.REPLAY_RESPONSES)} "
+                f"responses replayed; articles {number_of(stats, keys.ARTICLES_NEW)} new, "
+                f"{number_of(stats, keys.ARTICLES_UPDATED)} updated, "
+                f"{number_of(stats, keys.ARTICLES_UNCHANGED)} unchanged; "
+                f"{number_of(stats, keys.DEAD_URLS)} dead URLs"
                 + (f" — FAILED (exit status {code})" if code else "")
                 + "\n"
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
@@ -307,8 +307,3 @@ class SectionWalk:
             complete=complete,
             last_page=self.pager_last_page,
         )
-
-
-def walk_fields() -> tuple[str, ...]:
-    """Every field of a walk (for tests: what a saved walk must hold)."""
-    return tuple(f.name for f in fields(SectionWalk))

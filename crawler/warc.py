@@ -39,6 +39,8 @@ from scrapy.http import Response
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from crawler import statkeys as keys
+
 logger = logging.getLogger(__name__)
 
 WARC_VERSION = "1.1"
@@ -198,7 +200,7 @@ class WarcCaptureMiddleware:
         if self.files is None:
             return
         self.files.close()
-        self.crawler.stats.set_value("warc/files", [str(path) for path in self.files.paths])
+        self.crawler.stats.set_value(keys.WARC_FILES, [str(path) for path in self.files.paths])
         if self.files.paths:
             logger.info("WARC files of this crawl: %s", ", ".join(str(p) for p in self.files.paths))
 

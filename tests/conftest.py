@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -22,6 +23,8 @@ def _processes_only_in_e2e_tests(request, monkeypatch):
         raise AssertionError(f"{request.node.nodeid} starts a process: mark it @pytest.mark.e2e")
 
     monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+    monkeypatch.setattr(os, "system", refuse)
+    monkeypatch.setattr(multiprocessing.Process, "start", refuse)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

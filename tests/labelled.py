@@ -1,4 +1,8 @@
-"""Loads the labelled fixture pages (tests/fixtures/real and written) as Scrapy responses."""
+"""Loads the labelled fixture pages (tests/fixtures/real and written) as Scrapy responses.
+
+A label states the fields a person read off the page, by the item's names (ARTICLE_FIELDS);
+the tests compare only the fields a label states.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +14,11 @@ from typing import Any
 
 from scrapy.http import HtmlResponse
 
+from crawler.items import ARTICLE_FIELDS
+
+__all__ = ["ARTICLE_FIELDS", "LabelledPage", "as_label", "labelled_pages"]
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-ARTICLE_FIELDS = (
-    "url",
-    "canonical_url",
-    "site_article_id",
-    "headline",
-    "authors",
-    "source",
-    "section",
-    "breadcrumbs",
-    "date_published",
-    "date_modified",
-    "article_body",
-    "images",
-    "description",
-    "language",
-)
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """The archive on SQLite and PostgreSQL: schema from migrations, one row per story, versions on change
-(pipelines/archive.py, pipelines/articles.py)."""
+(pipelines/archive: archive.py, write.py, stories.py)."""
 
 import threading
 from datetime import UTC, datetime, timedelta

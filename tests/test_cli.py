@@ -1,4 +1,4 @@
-"""The chinadaily-archive command on SQLite and PostgreSQL, bad input included (crawler/cli.py)."""
+"""The chinadaily-archive command on SQLite and PostgreSQL, bad input included (crawler/cli/)."""
 
 import csv
 import io

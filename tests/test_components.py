@@ -1,5 +1,6 @@
 """Every pipeline, extension, downloader middleware and duplicate filter of the crawl has a test module of its own."""
 
+import re
 from pathlib import Path
 
 from scrapy.settings import Settings
@@ -46,6 +47,9 @@ def test_every_component_of_the_crawl_has_its_own_test_module():
     components |= {name for name in settings.getdict("EXTENSIONS") if name.startswith("crawler.")}
     assert components == set(COMPONENT_TESTS)
     for component, module in COMPONENT_TESTS.items():
+        path, name = component.rsplit(".", 1)
         text = (TESTS / module).read_text(encoding="utf-8")
-        assert "build_from_crawler" in text, f"{module} builds {component} as Scrapy does"
-        assert component.rsplit(".", 1)[1] in text, f"{module} tests {component}"
+        assert re.search(rf"^from {re.escape(path)} import .*\b{name}\b", text, re.M), (
+            f"{module} imports {name}"
+        )
+        assert f"build_from_crawler({name}," in text, f"{module} builds {name} as Scrapy does"

@@ -71,7 +71,7 @@ def prefix():
         yield name
 
 
-def test_three_workers_archive_every_article_once_each_fetching_a_fair_share(tmp_path, prefix):
+def test_three_workers_archive_every_article_once_each_taking_part(tmp_path, prefix):
     model = SiteModel({SECTION: 540, "/world/europe": 3}, dead_links={"soft404": 3, "hard404": 2})
     single = f"sqlite:///{tmp_path / 'single.db'}"
     with postgres_database() as shared, serve(model, article_delay=0.02) as (base_url, site):

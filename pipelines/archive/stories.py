@@ -205,8 +205,9 @@ class ArticleWriter:
 
 def _fill(row: Article, item: ArticleItem, digest: str) -> None:
     """Copy the item's column fields onto the row, and what the archive derives from them."""
-    # The first known publication time stays: a later fetch outside the section list
-    # knows only the less exact time of the WS id.
+    # Which evidence dates an article is crawler/pages/dates.py's date_published; which fetch's
+    # date the archive keeps is this rule: the first known stays, since a later fetch outside
+    # the section list knows only the less exact time of the WS id.
     kept = {"date_published": row.date_published} if row.date_published is not None else {}
     for name in ARTICLE_COLUMNS:
         value = kept.get(name, getattr(item, name))

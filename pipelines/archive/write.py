@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from crawler import statkeys as keys
 from crawler.items import (
     ArticleAliasesItem,
     ArticleItem,
@@ -89,7 +90,7 @@ def finish_run(session: Session, run_id: int, reason: str, stats: dict[str, Any]
     run.finished_at = utcnow()
     run.finish_reason = reason
     run.stats = stats
-    run.warc_files = stats.get("warc/files") or None
+    run.warc_files = stats.get(keys.WARC_FILES) or None
 
 
 def save_probe_fingerprints(session: Session, records: Sequence[ProbeRecord]) -> None:
