@@ -176,7 +176,7 @@ class SectionSpider(Spider):
 
     def _restore_walk(self) -> bool:
         """With JOBDIR, Scrapy keeps the spider's `state` between runs: a resumed job knows its walk."""
-        job = getattr(self, "state", None)
+        job = vars(self).get("state")  # set by Scrapy's SpiderState extension only with JOBDIR
         if not isinstance(job, dict):
             return False
         saved, job["walk"] = job.get("walk"), self.walk
