@@ -20,6 +20,8 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -330,12 +332,34 @@ def reextract_command(crawl: CapturedCrawl, all_files: list[Path], stats_file: P
     return command
 
 
-def reextract(paths: list[str], database_url: str, out: IO[str]) -> int:
-    """Rebuild or update the archive from WARC files alone; 0 when every replay succeeded."""
+def reextract(
+    paths: list[str],
+    database_url: str,
+    out: IO[str],
+    progress: Callable[[int, str], AbstractContextManager[Callable[[int], None]]] | None = None,
+) -> int:
+    """Rebuild or update the archive from WARC files alone; 0 when every replay succeeded.
+    `progress(total, label)` gives a step to call after each captured crawl is replayed."""
     files = warc_paths(paths)
     if not files:
         raise FileNotFoundError("no WARC files among " + ", ".join(paths))
     crawls = captured_crawls(files)
+    with (progress or _no_progress)(len(crawls), "Re-extracting {} captured crawls") as step:
+        return _replay_all(crawls, files, database_url, out, step)
+
+
+@contextmanager
+def _no_progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    yield lambda count: None
+
+
+def _replay_all(
+    crawls: list[CapturedCrawl],
+    files: list[Path],
+    database_url: str,
+    out: IO[str],
+    step: Callable[[int], None],
+) -> int:
     # The database URL (and any password in it) goes through the environment, not `ps`.
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "ARCHIVE_DATABASE_URL": database_url}
     status = 0
@@ -355,4 +379,5 @@ def reextract(paths: list[str], database_url: str, out: IO[str]) -> int:
                 + "\n"
             )
             status = status or code
+            step(1)
     return status

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import difflib
 from datetime import datetime
@@ -21,10 +20,12 @@ class FrontierUnavailable(Exception):
     exit_code = 3
 
 
-def search(reader: ArchiveReader, filters: Filters, args: argparse.Namespace, out: IO[str]) -> None:
-    hits = reader.search(args.query, filters, sort=args.sort)
+def search(
+    reader: ArchiveReader, out: IO[str], as_json: bool, query: str, filters: Filters, sort: str
+) -> None:
+    hits = reader.search(query, filters, sort=sort)
     for rank, hit in enumerate(hits, 1):
-        if args.json:
+        if as_json:
             out.write(json_line(hit) + "\n")
             continue
         authors = ", ".join(hit.authors) or "no byline"
@@ -32,7 +33,7 @@ def search(reader: ArchiveReader, filters: Filters, args: argparse.Namespace, ou
         out.write(f"   {when(hit.date_published)} · {authors} · id {hit.id}\n")
         out.write(f"   {hit.canonical_url}\n")
         out.write(f"   {' '.join((hit.snippet or '').split())}\n\n")
-    if not hits and not args.json:
+    if not hits and not as_json:
         out.write("No article matches.\n")
 
 
@@ -56,19 +57,21 @@ def _version_lines(version: Version) -> list[str]:
     ]
 
 
-def show(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) -> None:
-    article = reader.article(args.article)
-    versions = reader.versions(article["id"]) if args.versions or args.diff else []
-    if args.json:
+def show(
+    reader: ArchiveReader, out: IO[str], as_json: bool, reference: str, versions: bool, diff: bool
+) -> None:
+    article = reader.article(reference)
+    history = reader.versions(article["id"]) if versions or diff else []
+    if as_json:
         record = dict(article)
         record["other_urls"] = reader.aliases(article["id"])
-        if args.versions or args.diff:
-            record["versions"] = [dataclasses.asdict(version) for version in versions]
+        if versions or diff:
+            record["versions"] = [dataclasses.asdict(version) for version in history]
         out.write(json_line(record) + "\n")
-    elif args.versions:
-        _show_versions(article, versions, out)
-    elif args.diff:
-        _show_diff(article, versions, out)
+    elif versions:
+        _show_versions(article, history, out)
+    elif diff:
+        _show_diff(article, history, out)
     else:
         _show_article(reader, article, out)
 
@@ -130,17 +133,19 @@ def _show_article(reader: ArchiveReader, article: dict[str, Any], out: IO[str]) 
         )
 
 
-def stats(reader: ArchiveReader, filters: Filters, args: argparse.Namespace, out: IO[str]) -> None:
-    if args.chart:
-        _chart(reader.counts("day", filters), args.chart)
-        out.write(f"Wrote articles per day to {args.chart}\n")
+def stats(
+    reader: ArchiveReader, out: IO[str], as_json: bool, filters: Filters, by: str | None, chart: str | None
+) -> None:
+    if chart:
+        _chart(reader.counts("day", filters), chart)
+        out.write(f"Wrote articles per day to {chart}\n")
         return
-    if args.by:
-        counts = reader.counts(args.by, filters)
-        if args.json:
-            out.writelines(json_line({args.by: key, "articles": count}) + "\n" for key, count in counts)
+    if by:
+        counts = reader.counts(by, filters)
+        if as_json:
+            out.writelines(json_line({by: key, "articles": count}) + "\n" for key, count in counts)
         else:
-            table(counts, [args.by, "articles"], out)
+            table(counts, [by, "articles"], out)
         return
     days = reader.counts("day", Filters(since=filters.since, until=filters.until))
     dead_urls = dict(reader.dead_counts())
@@ -151,7 +156,7 @@ def stats(reader: ArchiveReader, filters: Filters, args: argparse.Namespace, out
         "dead_urls": dead_urls,
         "crawl_runs": len(reader.runs()),
     }
-    if args.json:
+    if as_json:
         out.write(json_line(summary) + "\n")
         return
     rows = [
@@ -185,9 +190,9 @@ def _chart(counts: list[tuple[str, int]], path: str) -> None:
     plt.close(figure)
 
 
-def dead(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) -> None:
-    rows = reader.dead_urls(args.kind, args.limit)
-    if args.json:
+def dead(reader: ArchiveReader, out: IO[str], as_json: bool, kind: str | None, limit: int) -> None:
+    rows = reader.dead_urls(kind, limit)
+    if as_json:
         out.writelines(json_line(row) + "\n" for row in rows)
         return
     table(
@@ -197,12 +202,12 @@ def dead(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) -> None:
     )
 
 
-def runs(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) -> None:
-    if args.shared:
-        _shared_runs(reader, args, out)
+def runs(reader: ArchiveReader, out: IO[str], as_json: bool, limit: int, shared: bool) -> None:
+    if shared:
+        _shared_runs(reader, out, as_json, limit)
         return
-    rows = reader.runs(args.limit)
-    if args.json:
+    rows = reader.runs(limit)
+    if as_json:
         out.writelines(json_line(row) + "\n" for row in rows)
         return
     table(
@@ -228,7 +233,7 @@ def runs(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) -> None:
 _SUMMED = (keys.RESPONSES, keys.ARTICLES_NEW, keys.ARTICLES_UPDATED, keys.DEAD_URLS)
 
 
-def _shared_runs(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) -> None:
+def _shared_runs(reader: ArchiveReader, out: IO[str], as_json: bool, limit: int) -> None:
     """The totals of each shared run (REDIS_URL): the crawl_runs rows of its workers added up."""
     totals: dict[str, dict[str, Any]] = {}
     run: CrawlRun
@@ -251,8 +256,8 @@ def _shared_runs(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) 
         total["finished"] += run.finish_reason == "finished"
         for key in _SUMMED:
             total[key] += keys.number(run.stats, key)
-    rows = sorted(totals.values(), key=lambda total: str(total["started_at"]), reverse=True)[: args.limit]
-    if args.json:
+    rows = sorted(totals.values(), key=lambda total: str(total["started_at"]), reverse=True)[:limit]
+    if as_json:
         out.writelines(json_line(row) + "\n" for row in rows)
         return
     table(
@@ -271,21 +276,21 @@ def _shared_runs(reader: ArchiveReader, args: argparse.Namespace, out: IO[str]) 
     )
 
 
-def frontier(args: argparse.Namespace, out: IO[str]) -> None:
+def frontier(out: IO[str], as_json: bool, redis_url: str, prefix: str) -> None:
     """What the workers of shared runs are doing, read from Redis."""
     import redis
 
     from crawler.shared_run import describe_runs
 
     try:
-        found = describe_runs(redis.Redis.from_url(args.redis, socket_connect_timeout=5), args.prefix)
+        found = describe_runs(redis.Redis.from_url(redis_url, socket_connect_timeout=5), prefix)
     except redis.RedisError as error:
-        raise FrontierUnavailable(f"Redis at {args.redis} cannot be read: {error}") from error
-    if args.json:
+        raise FrontierUnavailable(f"Redis at {redis_url} cannot be read: {error}") from error
+    if as_json:
         out.writelines(json_line(run) + "\n" for run in found)
         return
     if not found:
-        out.write(f"No shared run under the prefix {args.prefix!r} at {args.redis}.\n")
+        out.write(f"No shared run under the prefix {prefix!r} at {redis_url}.\n")
     for run in found:
         lost = "; a worker was lost: the next run walks again" if run["lost_work"] else ""
         out.write(

@@ -1,45 +1,74 @@
-"""`chinadaily-archive export`: the articles as JSON Lines, CSV or Parquet, streamed so that memory stays flat."""
+"""`chinadaily-archive export`: the articles as JSON Lines, CSV or Parquet, or the whole archive as a SQLite file; streamed."""
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from crawler.cli.output import json_line
+from crawler.cli.output import json_line, progress
 from crawler.items import LIST_FIELDS
 from pipelines.archive.reader import ArchiveReader, BadInput, Filters, export_columns
+from pipelines.archive.snapshot import rows_in, snapshot
 
-FORMATS = ("jsonl", "csv", "parquet")
+FORMATS = ("jsonl", "csv", "parquet", "sqlite")
 
 
-def export(reader: ArchiveReader, filters: Filters, args: argparse.Namespace, out: IO[str]) -> None:
-    form = args.format or (Path(args.output).suffix.lstrip(".") if args.output else "jsonl")
-    form = {"json": "jsonl", "ndjson": "jsonl"}.get(form, form)
+def export(
+    reader: ArchiveReader,
+    out: IO[str],
+    filters: Filters,
+    form: str | None,
+    output: str | None,
+    with_html: bool,
+) -> None:
+    form = form or (Path(output).suffix.lstrip(".") if output else "jsonl")
+    form = {"json": "jsonl", "ndjson": "jsonl", "db": "sqlite"}.get(form, form)
     if form not in FORMATS:
-        raise BadInput(f"cannot export to {form!r}: jsonl, csv or parquet")
-    columns = export_columns(args.with_html)
-    records = reader.iter_articles(filters, with_html=args.with_html)
-    if form == "parquet":
-        _export_parquet(records, columns, args.output)
+        raise BadInput(f"cannot export to {form!r}: jsonl, csv, parquet or sqlite")
+    if form == "sqlite":
+        _export_sqlite(reader, filters, output)
         return
-    target = open(args.output, "w", encoding="utf-8", newline="") if args.output else out  # noqa: SIM115
-    try:
-        if form == "jsonl":
-            for record in records:
-                target.write(json_line(record) + "\n")
-        else:
-            writer = csv.DictWriter(target, fieldnames=columns)
-            writer.writeheader()
-            for record in records:
-                writer.writerow(_flat(record))
-    finally:
-        if target is not out:
-            target.close()
+    columns = export_columns(with_html)
+    with progress(reader.count(filters), "Exporting {:,} articles") as step:
+        records = _counted(reader.iter_articles(filters, with_html=with_html), step)
+        if form == "parquet":
+            _export_parquet(records, columns, output)
+            return
+        target = open(output, "w", encoding="utf-8", newline="") if output else out  # noqa: SIM115
+        try:
+            if form == "jsonl":
+                for record in records:
+                    target.write(json_line(record) + "\n")
+            else:
+                writer = csv.DictWriter(target, fieldnames=columns)
+                writer.writeheader()
+                for record in records:
+                    writer.writerow(_flat(record))
+        finally:
+            if target is not out:
+                target.close()
+
+
+def _counted(records: Iterable[dict[str, Any]], step: Callable[[int], None]) -> Iterator[dict[str, Any]]:
+    for record in records:
+        step(1)
+        yield record
+
+
+def _export_sqlite(reader: ArchiveReader, filters: Filters, output: str | None) -> None:
+    if not output:
+        raise BadInput("a SQLite snapshot is written to a file: give --output FILE.db")
+    if filters != Filters():
+        raise BadInput("a SQLite snapshot holds the whole archive: it takes no filter")
+    with progress(rows_in(reader.engine), "Copying {:,} rows") as step:
+        try:
+            snapshot(reader.engine, Path(output), step)
+        except FileExistsError as error:
+            raise BadInput(str(error)) from None
 
 
 def _flat(record: dict[str, Any]) -> dict[str, Any]:

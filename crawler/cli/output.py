@@ -5,9 +5,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import IO, Any
+
+import click
+from tabulate import tabulate
 
 
 def _json_default(value: Any) -> str:
@@ -28,20 +33,22 @@ def when(value: datetime | None) -> str:
 
 
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], out: IO[str]) -> None:
-    """Columns padded to their widths; the last column is cut to the terminal's width."""
+    """An aligned table for people (tabulate); the last column is cut to the terminal's width."""
     cells = [[str(cell) if cell is not None else "-" for cell in row] for row in rows]
-    widths = [max([len(header), *(len(row[i]) for row in cells)]) for i, header in enumerate(headers)]
-    room = shutil.get_terminal_size((120, 24)).columns - sum(widths[:-1]) - 2 * (len(widths) - 1)
-    widths[-1] = max(10, min(widths[-1], room))
+    if cells and headers:
+        widths = [max([len(header), *(len(row[i]) for row in cells)]) for i, header in enumerate(headers)]
+        room = shutil.get_terminal_size((120, 24)).columns - sum(widths[:-1]) - 2 * (len(widths) - 1)
+        last = max(10, room)
+        cells = [[*row[:-1], row[-1] if len(row[-1]) <= last else row[-1][: last - 1] + "…"] for row in cells]
+    out.write(tabulate(cells, headers=list(headers), tablefmt="simple", disable_numparse=True) + "\n")
 
-    def line(values: Sequence[str]) -> str:
-        fitted = [
-            value if len(value) <= width else value[: width - 1] + "…"
-            for value, width in zip(values, widths, strict=True)
-        ]
-        return "  ".join(value.ljust(width) for value, width in zip(fitted, widths, strict=True)).rstrip()
 
-    out.write(line(headers) + "\n")
-    out.write(line(["-" * width for width in widths]) + "\n")
-    for row in cells:
-        out.write(line(row) + "\n")
+@contextmanager
+def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on the terminal (standard error), advanced by the step it yields; nothing
+    when standard error is piped or redirected. The label is formatted with the total."""
+    if not sys.stderr.isatty():
+        yield lambda count: None
+        return
+    with click.progressbar(length=total, label=label.format(total), file=sys.stderr) as bar:
+        yield bar.update

@@ -13,10 +13,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import ColumnElement, create_engine, exists, func, literal, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 
 from crawler.items import exported_fields
 from crawler.siteurls import canonical_url
-from pipelines.archive import records
+from pipelines.archive import read, records
 from pipelines.archive.db import alembic_config
 from pipelines.archive.models import Article, ArticleUrl, ArticleVersion, CrawlRun, DeadUrl
 from pipelines.archive.search import QueryError, parse, search_statement
@@ -202,6 +203,13 @@ class ArchiveReader:
 
     # --- Listings ------------------------------------------------------------------------------
 
+    def count(self, filters: Filters) -> int:
+        """How many articles the filters let through (at most the filters' limit)."""
+        statement = select(func.count()).select_from(Article).where(*self._conditions(filters))
+        with self.engine.connect() as connection:
+            total = int(connection.scalar(statement) or 0)
+        return min(total, filters.limit) if filters.limit else total
+
     def iter_articles(self, filters: Filters, with_html: bool = False) -> Iterator[dict[str, Any]]:
         """Every article the filters let through, oldest first, streamed a thousand at a time."""
         names = export_columns(with_html)
@@ -264,6 +272,24 @@ class ArchiveReader:
         statement = select(DeadUrl.kind, func.count()).group_by(DeadUrl.kind).order_by(DeadUrl.kind)
         with self.engine.connect() as connection:
             return [(str(kind), int(count)) for kind, count in connection.execute(statement)]
+
+    def run(self, run_id: int | None = None) -> records.CrawlRun:
+        """One crawl run, by its id; the latest when none is given."""
+        statement = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1)
+        if run_id is not None:
+            statement = select(CrawlRun).where(CrawlRun.id == run_id)
+        with self.engine.connect() as connection:
+            row = connection.execute(statement).first()
+        if row is None:
+            raise NotFound(
+                f"no crawl run {run_id} in the archive" if run_id else "no crawl run in the archive"
+            )
+        return records.CrawlRun(**{**row._mapping, "stats": row.stats or {}})
+
+    def probe_fingerprints(self, origin: str) -> list[records.ProbeRecord]:
+        """How the site at origin answered URLs that cannot exist, as the last calibration saw it."""
+        with Session(self.engine) as session:
+            return read.probe_fingerprints(session, origin)
 
     def runs(self, limit: int | None = None) -> list[records.CrawlRun]:
         statement = select(CrawlRun).order_by(CrawlRun.id.desc())

@@ -23,7 +23,9 @@ ARCHIVED = (
 )
 FAILED = ("http_500", "http_502", "http_503", "slow", "reset", "short", "huge", "gzip_bomb", "redirect_loop")
 DEAD = ("not_html",)
-FAULT_KINDS = (*ARCHIVED, *FAILED, *DEAD, "ten_thousand_paragraphs")
+# The site's article template changed (its container renamed): read by the generic fallback.
+CHANGED = ("template_changed",)
+FAULT_KINDS = (*ARCHIVED, *FAILED, *DEAD, *CHANGED, "ten_thousand_paragraphs")
 # Past the crawl's download timeout and size limit, which the fault tests lower to these.
 SLOW_SECONDS = 4.0
 HUGE_BYTES = 3_000_000
@@ -83,6 +85,8 @@ def apply(kind: str, path: str, answer: Answer, attempt: int) -> Answer:
             count=1,
         )
         return Answer(answer.status, answer.headers, body)
+    if kind == "template_changed":
+        return Answer(answer.status, answer.headers, answer.body.replace(b'id="lft-art"', b'id="story-main"'))
     if kind == "broken_html":
         body = answer.body.replace(b"</p>", b"").replace(b"</span>", b"").replace(b"<h1>", b"<h1><b>")
         body = body.replace(b'<div id="Content">', b'<div id="Content"><<< <b>\n')

@@ -1,0 +1,5 @@
+"""`python -m crawler.cli`: the chinadaily-archive command."""
+
+from crawler.cli import main_exit
+
+main_exit()
