@@ -1,0 +1,152 @@
+"""Every command of chinadaily-archive through click's CliRunner: its happy path, a bad input, its help (crawler/cli/)."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.cli import cli
+from tests.databases import archive_database
+from tests.sample_archive import BASE, fill_sample_archive
+
+COMMANDS = (
+    "search",
+    "show",
+    "export",
+    "stats",
+    "dead",
+    "runs",
+    "frontier",
+    "upgrade",
+    "reextract",
+    "serve",
+    "diagnose",
+)
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    with archive_database("sqlite", tmp_path_factory.mktemp("archive"), migrated=True) as url:
+        fill_sample_archive(url)
+        yield url
+
+
+def invoke(*argv):
+    result = CliRunner().invoke(cli, list(argv))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def one_line_error(stderr):
+    """A problem the user can act on is said in one line, without a traceback."""
+    lines = stderr.strip().splitlines()
+    return len(lines) == 1 and lines[0].startswith("chinadaily-archive: ") and "Traceback" not in stderr
+
+
+def test_every_command_is_there_with_help_and_an_example():
+    code, output, _ = invoke("--help")
+    assert code == 0 and all(name in output for name in COMMANDS)
+    assert "Exit status:" in output
+    for name in COMMANDS:
+        code, output, _ = invoke(name, "--help")
+        assert code == 0, name
+        assert f"Example: chinadaily-archive {name}" in output, name
+        assert "--db" in output and "--json" in output, name
+
+
+def test_the_version_is_the_package_s():
+    from importlib.metadata import version
+
+    code, output, _ = invoke("--version")
+    assert (code, output.strip()) == (0, f"chinadaily-archive, version {version('chinadaily-archive')}")
+
+
+@pytest.mark.parametrize(
+    ("argv", "check"),
+    [
+        (["search", "rail link"], lambda out: "Rail link" in out or "rail link" in out.lower()),
+        (["show", "1"], lambda out: BASE.format(day=10, n=0) in out),
+        (["export", "--since", "2019-01-13"], lambda out: len(out.splitlines()) == 2),
+        (["stats", "--by", "section"], lambda out: "World > Asia-Pacific" in out),
+        (["dead"], lambda out: "soft404" in out),
+        (["runs"], lambda out: "asia_pacific" in out),
+        (["upgrade"], lambda out: "up to date" in out),
+    ],
+    ids=lambda value: value[0] if isinstance(value, list) else "",
+)
+def test_each_command_s_happy_path(archive, argv, check):
+    code, output, stderr = invoke(*argv, "--db", archive)
+    assert code == 0, stderr
+    assert check(output), output
+
+
+def test_json_lines_after_the_command_or_before_it(archive):
+    after = invoke("stats", "--json", "--db", archive)
+    before = invoke("--db", archive, "--json", "stats")
+    assert after == before
+    assert json.loads(after[1])["articles"] == 5
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "says"),
+    [
+        (["search", "rail", "--since", "2019-13-01"], 2, "'2019-13-01' does not match the format"),
+        (["stats", "--until", "yesterday"], 2, "'yesterday' does not match the format"),
+        (["show", "4242"], 4, "no article 4242"),
+        (["search", '"unclosed'], 2, "unbalanced quote"),
+        (["export", "--format", "sqlite"], 2, "written to a file"),
+        (["diagnose", "--run", "99", "-o", "r.tar.gz"], 4, "no crawl run 99"),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else None,
+)
+def test_a_bad_input_is_one_line_and_its_exit_status(archive, argv, code, says):
+    exit_code, _, stderr = invoke(*argv, "--db", archive)
+    assert exit_code == code
+    assert says in stderr and "Traceback" not in stderr
+    if code != 2 or "format" not in says:  # click's own usage errors add a usage line before
+        assert one_line_error(stderr), stderr
+
+
+def test_an_unreachable_database_is_one_line(tmp_path):
+    for argv in (
+        ["stats", "--db", str(tmp_path / "nothing.db")],
+        ["runs", "--db", "postgresql+psycopg://nobody@127.0.0.1:9/none"],
+    ):
+        code, _, stderr = invoke(*argv)
+        assert code == 3, stderr
+        assert one_line_error(stderr), stderr
+
+
+def test_frontier_without_redis_is_one_line():
+    code, _, stderr = invoke("frontier", "--redis", "redis://127.0.0.1:9/0", "--json")
+    assert code == 3 and one_line_error(stderr)
+    assert "Redis at redis://127.0.0.1:9/0 cannot be read" in stderr
+
+
+def test_reextract_without_warc_files_is_one_line(archive, tmp_path):
+    code, _, stderr = invoke("reextract", "--from-warc", str(tmp_path / "none"), "--db", archive)
+    assert code == 2 and one_line_error(stderr)
+    assert "no WARC file or folder" in stderr
+
+
+def test_serve_refuses_an_archive_datasette_cannot_open():
+    code, _, stderr = invoke("serve", "--db", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    assert code == 2 and one_line_error(stderr)
+    assert "export --db URL --format sqlite" in stderr
+
+
+def test_no_progress_bar_when_standard_error_is_not_a_terminal(archive):
+    code, output, stderr = invoke("export", "--db", archive)
+    assert code == 0 and stderr == ""
+    assert len(output.splitlines()) == 5
+
+
+def test_a_progress_bar_on_a_terminal(monkeypatch, capsys):
+    import sys
+
+    from crawler.cli.output import progress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with progress(3, "Exporting {:,} articles") as step:
+        for _ in range(3):
+            step(1)
+    assert "Exporting 3 articles" in capsys.readouterr().err
