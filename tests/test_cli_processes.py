@@ -5,10 +5,6 @@ import socket
 import subprocess
 import sys
 import tarfile
-import time
-from contextlib import contextmanager
-from urllib.error import HTTPError
-from urllib.request import urlopen
 
 import pytest
 from sqlalchemy import create_engine, func, select
@@ -17,6 +13,7 @@ from pipelines.archive.models import Article, Base
 from tests.crawling import ROOT, run_crawl
 from tests.databases import archive_database
 from tests.sample_archive import BASE, STORIES, fill_sample_archive
+from tests.serving import fetch, served
 from tests.site import SiteModel, serve
 
 pytestmark = pytest.mark.e2e
@@ -76,47 +73,6 @@ def test_the_commands_that_need_more_say_what_is_missing_in_one_line(archive, tm
         code, _, stderr = command(*argv)
         assert code == status, stderr
         assert stderr.startswith("chinadaily-archive: ") and stderr.count("\n") == 1, stderr
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def served(url, *argv):
-    """`chinadaily-archive serve` on the archive, until the block ends: its base URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "serve", "--db", url, "--port", str(port), *argv],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def fetch(url):
-    try:
-        with urlopen(url, timeout=30) as answer:
-            return answer.status, answer.read().decode()
-    except HTTPError as error:
-        return error.code, error.read().decode()
 
 
 def test_serve_shows_the_archive_and_its_dashboard_and_writes_nothing(archive):
