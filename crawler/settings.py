@@ -97,7 +97,7 @@ RENDER_WAIT_UNTIL = _env("RENDER_WAIT_UNTIL", "load")
 """When a rendered page is read: 'load' (its scripts have run), or 'networkidle' (also what
 they fetched afterwards, half a second without requests: slower)."""
 
-# --- WARC capture (see crawler/warc.py and the README) -----------------------------------------
+# --- WARC capture (see crawler/warc.py and docs/warc.md) ---------------------------------------
 WARC_DIR = _env("WARC_DIR", "")
 """Set, every response the crawl receives is kept there in WARC 1.1 files, with its request and
 the crawl's context; unset, nothing is captured."""
@@ -111,7 +111,7 @@ WARC_PREFIX = _env("WARC_PREFIX", "chinadaily")
 WARC_REPLAY_FILES: list[str] = []
 WARC_REPLAY_PROBE_FILES: list[str] = []
 
-# --- Several workers (see crawler/distributed.py and the README) ----------------------------
+# --- Several workers (see crawler/distributed.py and docs/distributed.md) --------------------------
 REDIS_URL = _env("REDIS_URL", "")
 """Set (redis://HOST:6379/0), workers started with the same command share one frontier in Redis
 through scrapy-redis; unset, the crawl is a single process and Redis is not needed."""
