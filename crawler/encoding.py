@@ -12,7 +12,7 @@ _UTF8 = ("utf-8", "utf8")
 
 
 class Utf8FirstMiddleware:
-    """The site writes UTF-8 (DESIGN.md). A page whose bytes are valid UTF-8 is read as UTF-8,
+    """The site writes UTF-8. A page whose bytes are valid UTF-8 is read as UTF-8,
     even when its header or meta tag declares another charset; bytes that are not UTF-8 at all
     are counted and left to the declared (or replacing) decoding."""
 

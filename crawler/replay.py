@@ -22,10 +22,10 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from scrapy import Request, Spider, signals
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
@@ -332,20 +332,57 @@ def reextract_command(crawl: CapturedCrawl, all_files: list[Path], stats_file: P
     return command
 
 
+@dataclass(frozen=True)
+class ReplayedCrawl:
+    """What one captured crawl's replay did to the archive."""
+
+    crawl: str
+    warc_files: int
+    responses: int
+    articles_new: int
+    articles_updated: int
+    articles_unchanged: int
+    dead_urls: int
+    exit_status: int
+
+    @classmethod
+    def of(cls, crawl: CapturedCrawl, stats: dict[str, Any], code: int) -> ReplayedCrawl:
+        return cls(
+            crawl.name,
+            len(crawl.files),
+            number_of(stats, keys.REPLAY_RESPONSES),
+            number_of(stats, keys.ARTICLES_NEW),
+            number_of(stats, keys.ARTICLES_UPDATED),
+            number_of(stats, keys.ARTICLES_UNCHANGED),
+            number_of(stats, keys.DEAD_URLS),
+            code,
+        )
+
+    def line(self) -> str:
+        return (
+            f"{self.crawl} ({self.warc_files} WARC files): {self.responses} responses replayed; "
+            f"articles {self.articles_new} new, {self.articles_updated} updated, "
+            f"{self.articles_unchanged} unchanged; {self.dead_urls} dead URLs"
+            + (f" — FAILED (exit status {self.exit_status})" if self.exit_status else "")
+        )
+
+
 def reextract(
     paths: list[str],
     database_url: str,
     out: IO[str],
     progress: Callable[[int, str], AbstractContextManager[Callable[[int], None]]] | None = None,
+    as_json: bool = False,
 ) -> int:
-    """Rebuild or update the archive from WARC files alone; 0 when every replay succeeded.
-    `progress(total, label)` gives a step to call after each captured crawl is replayed."""
+    """Rebuild or update the archive from WARC files alone; 0 when every replay succeeded, else the
+    first failed replay's exit status. One line per captured crawl on `out` (a JSON object with
+    `as_json`); `progress(total, label)` gives a step to call after each crawl is replayed."""
     files = warc_paths(paths)
     if not files:
         raise FileNotFoundError("no WARC files among " + ", ".join(paths))
     crawls = captured_crawls(files)
     with (progress or _no_progress)(len(crawls), "Re-extracting {} captured crawls") as step:
-        return _replay_all(crawls, files, database_url, out, step)
+        return _replay_all(crawls, files, database_url, out, step, as_json)
 
 
 @contextmanager
@@ -359,6 +396,7 @@ def _replay_all(
     database_url: str,
     out: IO[str],
     step: Callable[[int], None],
+    as_json: bool,
 ) -> int:
     # The database URL (and any password in it) goes through the environment, not `ps`.
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "ARCHIVE_DATABASE_URL": database_url}
@@ -369,15 +407,8 @@ def _replay_all(
             command = reextract_command(crawl, files, stats_file)
             code = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, check=False).returncode
             stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
-            out.write(
-                f"{crawl.name} ({len(crawl.files)} WARC files): {number_of(stats, keys.REPLAY_RESPONSES)} "
-                f"responses replayed; articles {number_of(stats, keys.ARTICLES_NEW)} new, "
-                f"{number_of(stats, keys.ARTICLES_UPDATED)} updated, "
-                f"{number_of(stats, keys.ARTICLES_UNCHANGED)} unchanged; "
-                f"{number_of(stats, keys.DEAD_URLS)} dead URLs"
-                + (f" — FAILED (exit status {code})" if code else "")
-                + "\n"
-            )
+            replayed = ReplayedCrawl.of(crawl, stats, code)
+            out.write((json.dumps(asdict(replayed)) if as_json else replayed.line()) + "\n")
             status = status or code
             step(1)
     return status

@@ -1,4 +1,4 @@
-"""The verdicts a fetched page can get (DESIGN.md, "How a fetched page is judged")."""
+"""The verdicts a fetched page can get (docs/judging.md)."""
 
 from enum import StrEnum
 

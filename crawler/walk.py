@@ -59,13 +59,20 @@ class WalkArguments:
         """The spider's arguments as given on the command line; ValueError when one makes no sense."""
         if not path:
             raise ValueError("no section given: use a named spider or -a path=/world/asia_pacific")
-        pages = int(max_pages) if max_pages not in (None, "") else None
+        try:
+            pages = int(max_pages) if max_pages not in (None, "") else None
+        except ValueError:
+            raise ValueError(f"max_pages must be a number of list pages, got {max_pages!r}") from None
         if pages is not None and pages < 1:
             raise ValueError(f"max_pages must be at least 1, got {max_pages!r}")
+        try:
+            day = date.fromisoformat(since) if since else None
+        except ValueError:
+            raise ValueError(f"since must be a day, YYYY-MM-DD, got {since!r}") from None
         return cls(
             "/" + path.strip().strip("/"),
             pages,
-            datetime.combine(date.fromisoformat(since), datetime.min.time(), tzinfo=UTC) if since else None,
+            datetime.combine(day, datetime.min.time(), tzinfo=UTC) if day else None,
             str(full).lower() in ("1", "true", "yes") if full is not None else False,
         )
 

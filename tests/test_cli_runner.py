@@ -4,6 +4,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine, text
 
 from crawler.cli import cli
 from tests.databases import archive_database
@@ -132,6 +133,23 @@ def test_serve_refuses_an_archive_datasette_cannot_open():
     code, _, stderr = invoke("serve", "--db", "postgresql+psycopg://nobody@127.0.0.1:9/none")
     assert code == 2 and one_line_error(stderr)
     assert "export --db URL --format sqlite" in stderr
+
+
+def test_upgrade_says_the_revision_it_left_the_archive_at(archive):
+    code, output, _ = invoke("upgrade", "--json", "--db", archive)
+    with create_engine(archive).connect() as connection:
+        revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
+    assert (code, json.loads(output)) == (0, {"schema": "up to date", "revision": revision})
+
+
+def test_export_takes_its_format_from_the_file_name(archive, tmp_path):
+    for name, first in (("articles", "{"), ("articles.ndjson", "{"), ("articles.CSV", "id,")):
+        code, _, stderr = invoke("export", "-o", str(tmp_path / name), "--db", archive)
+        assert code == 0, stderr
+        assert (tmp_path / name).read_text(encoding="utf-8").startswith(first)
+    code, _, stderr = invoke("export", "-o", str(tmp_path / "articles.txt"), "--db", archive)
+    assert code == 2 and one_line_error(stderr) and "give --format" in stderr
+    assert not (tmp_path / "articles.txt").exists()
 
 
 def test_no_progress_bar_when_standard_error_is_not_a_terminal(archive):

@@ -150,6 +150,21 @@ def test_max_pages_and_since_bound_the_walk(tmp_path):
     assert {row.canonical_url for row in rows(f"sqlite:///{tmp_path / 'b.db'}", Article)} == wanted
 
 
+def test_a_bad_argument_is_one_line_and_exit_status_2_before_anything_is_fetched(tmp_path):
+    model = SiteModel()
+    with serve(model) as (base_url, site):
+        result = run_crawl(
+            "asia_pacific", base_url, f"sqlite:///{tmp_path / 'a.db'}", "-a", "since=last-week"
+        )
+        fetched = dict(site.requests)
+    assert result.returncode == 2
+    assert result.log.strip().splitlines()[-1] == (
+        "chinadaily-archive: asia_pacific: since must be a day, YYYY-MM-DD, got 'last-week'"
+    )
+    assert "Traceback" not in result.log and not fetched
+    assert not (tmp_path / "a.db").exists()
+
+
 def test_the_generic_section_spider_takes_a_path(tmp_path):
     model = SiteModel({"/world/europe": 6, "/world/asia_pacific": 3})
     database_url = f"sqlite:///{tmp_path / 'europe.db'}"

@@ -16,6 +16,18 @@ from tests.labelled import labelled_pages
 LOCAL = "http://127.0.0.1:8000"
 
 
+def test_the_crawl_command_checks_walk_arguments_and_leaves_the_others_to_the_spider():
+    from crawler.commands.crawl import Command
+
+    assert Command._argument_problem(AsiaPacificSpider, {"max_pages": "two"}) == (
+        "asia_pacific: max_pages must be a number of list pages, got 'two'"
+    )
+    assert Command._argument_problem(SectionSpider, {}) == (
+        "section: no section given: use a named spider or -a path=/world/asia_pacific"
+    )
+    assert Command._argument_problem(AsiaPacificSpider, {"since": "2019-01-02", "_job": "7"}) is None
+
+
 def make_spider(cls=SectionSpider, **kwargs):
     crawler = get_crawler(cls, {"CHINADAILY_BASE_URL": LOCAL, "REMOTE_CONTROL_ENABLED": False})
     crawler.stats.open_spider()

@@ -76,7 +76,7 @@ def test_arguments_take_max_pages_of_at_least_one():
 
 def test_arguments_read_since_as_midnight_utc():
     assert WalkArguments.parse("/a/b", None, "2024-05-01", None).since == datetime(2024, 5, 1, tzinfo=UTC)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="since must be a day, YYYY-MM-DD, got 'last week'"):
         WalkArguments.parse("/a/b", None, "last week", None)
 
 

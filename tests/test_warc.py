@@ -2,6 +2,7 @@
 
 import html
 import io
+import json
 import os
 import socket
 import subprocess
@@ -182,6 +183,18 @@ def test_reextracting_the_warcs_into_an_empty_archive_gives_the_crawled_archive(
     report = reextract(warc_dir, rebuilt)
     assert "64 new" in report
     assert comparable(rebuilt) == comparable(database_url)
+
+
+def test_reextract_reports_each_captured_crawl_as_a_json_object(crawled, tmp_path):
+    _, _, warc_dir, _, _ = crawled
+    out = io.StringIO()
+    argv = ["reextract", "--from-warc", str(warc_dir), "--json", "--db", f"sqlite:///{tmp_path / 'j.db'}"]
+    assert cli.main(argv, out=out) == 0, out.getvalue()
+    [report] = [json.loads(line) for line in out.getvalue().splitlines()]
+    files = sorted(path for path in warc_dir.iterdir() if path.name.endswith(".warc.gz"))
+    assert report["warc_files"] == len(files) > 1
+    assert (report["articles_new"], report["articles_updated"], report["exit_status"]) == (64, 0, 0)
+    assert report["responses"] > 64 and report["dead_urls"] >= 4
 
 
 def test_a_fixed_extraction_bug_is_applied_by_reextraction_with_versions_only_where_content_changed(tmp_path):

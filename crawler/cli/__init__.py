@@ -1,7 +1,8 @@
 """The `chinadaily-archive` command: read, search and export the archive, serve it, rebuild it from WARC files, watch shared runs.
 
 Exit status: 0 done (also when nothing matched), 2 bad input, 3 no usable archive (missing,
-unreadable, another schema) or no Redis to read, 4 the article asked for is not in the archive.
+unreadable, another schema) or no Redis to read, 4 the article or crawl run asked for is not in the archive;
+`reextract` exits as the first replayed crawl that failed.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from crawler.cli.commands import FrontierUnavailable
 from crawler.cli.export import FORMATS, export
 from crawler.cli.output import json_line, progress
 from pipelines.archive import Archive
+from pipelines.archive.db import schema_head
 from pipelines.archive.reader import ArchiveError, ArchiveReader, BadInput, Filters, database_url
 
 EXIT_STATUS = (
     "Exit status: 0 done (also when nothing matched); 2 bad input; 3 no usable archive (missing, "
-    "unreadable, another schema) or no Redis to read; 4 no such article."
+    "unreadable, another schema) or no Redis to read; 4 no such article or crawl run."
 )
 
 
@@ -293,7 +295,10 @@ def upgrade(context: click.Context, db: str | None, as_json: bool | None) -> Non
     """Bring an archive made by an older version to this version's schema (writes)."""
     invocation = _settle(context, db, as_json)
     Archive.open(invocation.url()).close()
-    invocation.write().write("The archive's schema is up to date.\n")
+    if invocation.as_json:
+        invocation.write().write(json_line({"schema": "up to date", "revision": schema_head()}) + "\n")
+    else:
+        invocation.write().write(f"The archive's schema is up to date ({schema_head()}).\n")
 
 
 @cli.command(epilog="Example: chinadaily-archive reextract --from-warc warc/ --db rebuilt.db")
@@ -321,7 +326,7 @@ def reextract(
 
     invocation = _settle(context, db, as_json)
     try:
-        return replay([*paths, *more], invocation.url(), invocation.write(), progress)
+        return replay([*paths, *more], invocation.url(), invocation.write(), progress, invocation.as_json)
     except (FileNotFoundError, ValueError) as error:
         raise BadInput(str(error)) from error
 

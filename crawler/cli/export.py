@@ -15,6 +15,8 @@ from pipelines.archive.reader import ArchiveReader, BadInput, Filters, export_co
 from pipelines.archive.snapshot import rows_in, snapshot
 
 FORMATS = ("jsonl", "csv", "parquet", "sqlite")
+SUFFIXES = {"jsonl": "jsonl", "json": "jsonl", "ndjson": "jsonl", "csv": "csv", "parquet": "parquet"}
+SUFFIXES |= {"sqlite": "sqlite", "db": "sqlite", "sqlite3": "sqlite"}
 
 
 def export(
@@ -25,8 +27,7 @@ def export(
     output: str | None,
     with_html: bool,
 ) -> None:
-    form = form or (Path(output).suffix.lstrip(".") if output else "jsonl")
-    form = {"json": "jsonl", "ndjson": "jsonl", "db": "sqlite"}.get(form, form)
+    form = form or _format_of(output)
     if form not in FORMATS:
         raise BadInput(f"cannot export to {form!r}: jsonl, csv, parquet or sqlite")
     if form == "sqlite":
@@ -51,6 +52,17 @@ def export(
         finally:
             if target is not out:
                 target.close()
+
+
+def _format_of(output: str | None) -> str:
+    """The format an output file's name asks for: its suffix's, else JSON Lines."""
+    suffix = Path(output).suffix.lstrip(".").lower() if output else ""
+    if not suffix:
+        return "jsonl"
+    form = SUFFIXES.get(suffix)
+    if form is None:
+        raise BadInput(f"cannot tell a format from {output!r}: give --format (jsonl, csv, parquet or sqlite)")
+    return form
 
 
 def _counted(records: Iterable[dict[str, Any]], step: Callable[[int], None]) -> Iterator[dict[str, Any]]:

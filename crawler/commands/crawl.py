@@ -1,6 +1,6 @@
 """`scrapy crawl` as Scrapy has it, with exit statuses a scheduler can act on: 1 a health check
-failed, 2 the rendering settings cannot work (nothing was fetched), 3 the archive could not be
-read or written (what was written before stays)."""
+failed (or the crawl could not start), 2 a spider argument or the rendering settings cannot work
+(nothing was fetched), 3 the archive could not be read or written (what was written before stays)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from scrapy.settings import BaseSettings
 
 from crawler import statkeys as keys
 from crawler.rendering import browser_problem, render_mode
+from crawler.spiders.section import SectionSpider
 
 # Exit statuses a scheduler can act on.
 EXIT_HEALTH_FAILED = 1
@@ -26,7 +27,9 @@ class Command(ScrapyCrawlCommand):
             raise UsageError("give exactly one spider: scrapy crawl asia_pacific")
         assert self.crawler_process
         crawler = self._create_crawler(args[0])
-        problem = self._render_problem(crawler.settings)
+        problem = self._argument_problem(crawler.spidercls, opts.spargs) or self._render_problem(
+            crawler.settings
+        )
         if problem:
             print(f"chinadaily-archive: {problem}", file=sys.stderr)
             self.exitcode = EXIT_BAD_SETTINGS
@@ -48,6 +51,19 @@ class Command(ScrapyCrawlCommand):
             for message in failed:
                 print(f"  - {message}", file=sys.stderr)
             self.exitcode = EXIT_HEALTH_FAILED
+
+    @staticmethod
+    def _argument_problem(spidercls: type, arguments: dict[str, str]) -> str | None:
+        """A section spider's `-a` argument that makes no sense, said before anything is fetched."""
+        if not issubclass(spidercls, SectionSpider):
+            return None
+        # Other arguments become spider attributes, as in any Scrapy spider (scrapyd passes `_job`).
+        walk = {name: arguments[name] for name in ("path", "max_pages", "since", "full") if name in arguments}
+        try:
+            spidercls.parse_arguments(**walk)
+        except ValueError as error:
+            return f"{spidercls.name}: {error}"
+        return None
 
     @staticmethod
     def _render_problem(settings: BaseSettings) -> str | None:

@@ -74,7 +74,7 @@ def date_published(
     printed: datetime | None = None,
     publishdate: datetime | None = None,
 ) -> datetime | None:
-    """When an article was published (DESIGN.md): the time its section list shows; for an
+    """When an article was published (docs/judging.md): the time its section list shows; for an
     article not reached through a list, the Unix time in its WS id; else the exact time the
     page prints (the byline's 'Updated:', div.xinf-le on the Chinese subsite); else meta
     publishdate, a date only."""

@@ -62,7 +62,7 @@ class SectionSpider(Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.arguments = WalkArguments.parse(path or self.section_path, max_pages, since, full)
+        self.arguments = self.parse_arguments(path, max_pages, since, full)
         self.section_path = self.arguments.path
         self.origin = ""
         self.walk: SectionWalk
@@ -70,6 +70,17 @@ class SectionSpider(Spider):
         """Canonical URLs that failed in earlier runs: fetched and judged now, they are resolved."""
         self.shared_run: SharedRun | None = None
         """The shared run this worker belongs to, with REDIS_URL set (crawler/distributed.py sets it)."""
+
+    @classmethod
+    def parse_arguments(
+        cls,
+        path: str | None = None,
+        max_pages: str | int | None = None,
+        since: str | None = None,
+        full: str | bool | None = None,
+    ) -> WalkArguments:
+        """The walk this spider's `-a` arguments ask for; ValueError when one makes no sense."""
+        return WalkArguments.parse(path or cls.section_path, max_pages, since, full)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SectionSpider:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
@@ -168,6 +169,11 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", MIGRATIONS)
     return config
+
+
+def schema_head() -> str:
+    """The schema revision this version writes (the newest migration)."""
+    return str(ScriptDirectory.from_config(alembic_config()).get_current_head())
 
 
 def upgrade_schema(engine: Engine, revision: str = "head") -> None:

@@ -1,4 +1,4 @@
-"""SQLAlchemy models of the archive: the tables and columns DESIGN.md makes public."""
+"""SQLAlchemy models of the archive: the public tables and columns (docs/archive.md)."""
 
 from __future__ import annotations
 

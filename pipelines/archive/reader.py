@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from crawler.items import exported_fields
 from crawler.siteurls import canonical_url
 from pipelines.archive import read, records
-from pipelines.archive.db import alembic_config
+from pipelines.archive.db import alembic_config, schema_head
 from pipelines.archive.models import Article, ArticleUrl, ArticleVersion, CrawlRun, DeadUrl
 from pipelines.archive.search import QueryError, parse, search_statement
 
@@ -105,11 +105,10 @@ class ArchiveReader:
             raise ArchiveMissing(
                 f"{make_url(url).render_as_string()} is not a readable archive ({message})"
             ) from None
-        scripts = ScriptDirectory.from_config(alembic_config())
-        head = scripts.get_current_head()
+        head = schema_head()
         if revision == head:
             return
-        known = {script.revision for script in scripts.walk_revisions()}
+        known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
         if revision not in known:
             raise SchemaMismatch(
                 f"the archive's schema ({revision}) is newer than this chinadaily-archive knows ({head}): "
