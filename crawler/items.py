@@ -64,6 +64,15 @@ class ArticleItem:
     """'en' for the English site, 'zh' for the Chinese subsite."""
     images: list[dict[str, str | None]] = field(default_factory=list, metadata=_column(join="list"))
     """Images in the body, in order: {'src': absolute URL, 'caption': text or None}."""
+    template: str = field(default="generic", metadata=_column())
+    """The site template the first page was read in: 'news', 'photo', 'legacy', 'chinese', or
+    'generic' when it was in none of them (crawler/pages/templates.py)."""
+    pages_expected: int = field(default=1, metadata=_column())
+    """How many pages the article has, as its pagers tell."""
+    pages_stored: int = field(default=1, metadata=_column())
+    """How many of them were read and joined; fewer than expected means incomplete."""
+    pages_missing: list[str] = field(default_factory=list, metadata=_column())
+    """The URLs of the pages that could not be read (each is a dead or failed URL with its reason)."""
     http_etag: str | None = field(default=None, metadata=_column(export="never"))
     """The page's ETag, kept for conditional re-checks."""
     http_last_modified: str | None = field(default=None, metadata=_column(export="never"))
@@ -86,6 +95,8 @@ JOINED_FIELDS = {f.name: f.metadata[JOIN] for f in fields(ArticleItem) if f.meta
 """The fields an article's extra pages add to, and how."""
 LIST_FIELDS = tuple(f.name for f in fields(ArticleItem) if f.default_factory is list)
 """The fields that hold lists (JSON arrays in the archive)."""
+INTEGER_FIELDS = tuple(f.name for f in fields(ArticleItem) if f.type in ("int", int))
+"""The fields that hold whole numbers (the others are text, times or lists)."""
 
 
 def exported_fields(with_html: bool = False) -> tuple[str, ...]:
@@ -94,12 +105,25 @@ def exported_fields(with_html: bool = False) -> tuple[str, ...]:
     return tuple(f.name for f in fields(ArticleItem) if f.metadata[EXPORT] in wanted)
 
 
-def with_extra_pages(item: ArticleItem, pages: Sequence[Mapping[str, Any]]) -> ArticleItem:
+def with_extra_pages(
+    item: ArticleItem,
+    pages: Sequence[Mapping[str, Any]],
+    *,
+    missing: Sequence[str] = (),
+    expected: int | None = None,
+) -> ArticleItem:
     """The article of item's first page and its extra pages (each the values of its JOINED_FIELDS),
-    in page order."""
+    in page order; `missing`: the URLs of pages that could not be read, `expected`: how many pages
+    the pagers said the article has."""
+    stored = 1 + len(pages)
+    counts: dict[str, Any] = {
+        "pages_stored": stored,
+        "pages_missing": list(missing),
+        "pages_expected": max(expected or item.pages_expected, stored + len(missing)),
+    }
     if not pages:
-        return item
-    joined: dict[str, Any] = {}
+        return replace(item, **counts)
+    joined: dict[str, Any] = dict(counts)
     for name, how in JOINED_FIELDS.items():
         parts = [getattr(item, name), *(page[name] for page in pages)]
         if how == "lines":

@@ -80,7 +80,19 @@ def test_extra_pages_add_their_text_images_and_records_in_page_order():
     assert joined.images == [{"src": "a.jpg", "caption": None}, {"src": "b.jpg", "caption": "B"}]
     assert joined.warc_records == ["f.warc.gz#0", "#9"]
     assert (joined.headline, joined.canonical_url) == ("H", "c")
-    assert with_extra_pages(first, []) is first
+    assert (joined.pages_stored, joined.pages_expected, joined.pages_missing) == (3, 3, [])
+    assert with_extra_pages(first, []) == first
+
+
+def test_pages_that_could_not_be_read_leave_the_article_incomplete():
+    first = ArticleItem(url="u", canonical_url="c", article_body="one", pages_expected=5)
+    second = {"article_body": "two", "article_body_html": "", "images": [], "warc_records": []}
+    joined = with_extra_pages(first, [second], missing=["u_3", "u_4"])
+    assert (joined.article_body, joined.pages_stored, joined.pages_missing) == ("one\ntwo", 2, ["u_3", "u_4"])
+    assert joined.pages_expected == 5
+    # A later page's pager may say there are more pages than the first page's did.
+    assert with_extra_pages(first, [second], expected=7).pages_expected == 7
+    assert with_extra_pages(first, [second] * 6).pages_expected == 7
 
 
 def test_an_article_is_never_changed_once_built():

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from crawler.cli.output import json_line, progress
-from crawler.items import LIST_FIELDS
+from crawler.items import INTEGER_FIELDS, LIST_FIELDS
 from pipelines.archive.reader import ArchiveReader, BadInput, Filters, export_columns
 from pipelines.archive.snapshot import rows_in, snapshot
 
@@ -115,7 +115,7 @@ def _export_parquet(records: Iterable[dict[str, Any]], columns: list[str], outpu
         raise BadInput("Parquet needs pyarrow: pip install 'chinadaily-archive[parquet]'") from None
     if not output:
         raise BadInput("Parquet is written to a file: give --output FILE.parquet")
-    types = {"id": pa.int64()}
+    types = {name: pa.int64() for name in ("id", *INTEGER_FIELDS)}
     schema = pa.schema([(name, types.get(name, pa.string())) for name in columns])
     with pq.ParquetWriter(output, schema) as writer:
         for chunk in _chunks((_flat(record) for record in records), 5_000):

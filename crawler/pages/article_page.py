@@ -1,4 +1,4 @@
-"""Page object for an article page: the English templates (new and old URLs) and the Chinese subsite's.
+"""Page object for an article page, in whichever of the site's templates it is, each field from its first source that has it.
 
 Its inputs are the response and what the list page said of the link (`Listing`); it does no I/O.
 It has one method per ArticleItem field, of the same name, and `to_item()` calls them all.
@@ -7,50 +7,52 @@ It has one method per ArticleItem field, of the same name, and `to_item()` calls
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
-import lxml.html
-from parsel import Selector, SelectorList
 from scrapy.http import Response, TextResponse
 
 from crawler.items import ARTICLE_FIELDS, JOINED_FIELDS, ArticleItem
 from crawler.pages import dates
 from crawler.pages.breadcrumbs import breadcrumb_names, section_of
-from crawler.pages.byline import Byline, parse_byline
 from crawler.pages.dates import SiteTime, read_site_time
 from crawler.pages.generic_page import GenericArticlePage
-from crawler.pages.pager import next_links
+from crawler.pages.pager import article_page_links, next_links
+from crawler.pages.templates import find_template
 from crawler.pages.text import text_of
 from crawler.siteurls import (
     SITE_ORIGIN,
     article_page_number,
     canonical_url,
     site_article_id,
-    site_link,
     ws_id_time,
 )
 
-# English template: div.main_art > div#lft-art holds h1, div.info > span.info_l, div#Content.
-# Chinese subsite: div.container-left2 holds h1.dabiaoti, div.xinf-le, div#Content.article.
-_ENGLISH_CONTAINER = "#lft-art"
-_CHINESE_CONTAINER = "div.container-left2"
-# Elements of a body that are page furniture, not text of the article.
-_NOT_BODY = ("script", "style", "noscript", "iframe")
-_NOT_BODY_IDS = ("div_currpage",)
-_NOT_BODY_CLASSES = ("selectpage",)
-_OUTSIDE_FURNITURE = "".join(f"[not(ancestor::*[@id='{element_id}'])]" for element_id in _NOT_BODY_IDS)
 # A script that writes text into the page, and names the article's elements.
 _DOM_WRITE = re.compile(
     r"innerHTML|innerText|textContent|insertAdjacentHTML|appendChild|document\.write|\.html\(|\.text\("
 )
-_ARTICLE_TARGET = re.compile(r"Content|lft-art|dabiaoti|\bh1\b")
+_ARTICLE_TARGET = re.compile(r"Content|lft-art|dabiaoti|ce_art|\bh1\b")
 # The site's not-found template says this; alone it proves nothing, since real articles
 # have been served with the whole not-found block inlined around them.
 NOT_FOUND_MARKER = "the page you requested was not found"
+# '<headline> - Chinadaily.com.cn', '<headline> | China Daily': the site's name is no headline.
+_SITE_NAME = re.compile(r"^(?:china ?daily|chinadaily\.com\.cn)(?: (?:website|usa|asia|europe))?\b", re.I)
+_TITLE_SUFFIX = re.compile(
+    r"\s+[-|–—]\s+(?:[^-|–—]+\s+[-|–—]\s+)?(?:chinadaily\.com\.cn|china ?daily)\s*$", re.I
+)
+# A line of share or close buttons: nothing but these words.
+_WIDGET_WORDS = frozenset(
+    "share close wechat weibo facebook twitter x linkedin whatsapp telegram email mail print copy link "
+    "more qzone reddit line".split()
+)
+_WORD = re.compile(r"\w+")
+# "1/5" in a pager's span.pageno.
+_PAGE_OF = re.compile(r"(\d+)\s*/\s*(\d+)")
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,10 @@ def requested_url(response: Response) -> str:
 
 
 class ArticlePage:
-    """Reads one page of an article; with `fallback`, the generic extractor fills what the site's
-    template does not give (headline, body, authors)."""
+    """Reads one page of an article. The template found by the page's markup
+    (crawler/pages/templates.py) gives what it can; each field it misses is taken from the next
+    source: the old CMS's metadata, meta tags and the title for the headline, and with `fallback`
+    the generic extractor for headline, body and authors. `field_sources()` says which gave what."""
 
     def __init__(
         self,
@@ -84,63 +88,94 @@ class ArticlePage:
         self.response = response
         self.listing = listing or Listing()
         self.fallback = fallback
-        self._chinese = bool(response.css(f"{_CHINESE_CONTAINER} h1.dabiaoti, h1.dabiaoti"))
+        self.found = find_template(response)
+        """The site template the page is in; None when it is in none we know."""
 
     @property
     def page_number(self) -> int:
         return article_page_number(self.response.url)
-
-    @property
-    def template(self) -> str:
-        return "chinese" if self._chinese else "english"
-
-    @cached_property
-    def _container(self) -> SelectorList[Selector]:
-        selector = _CHINESE_CONTAINER if self._chinese else _ENGLISH_CONTAINER
-        return self.response.css(selector)[:1]
-
-    @cached_property
-    def _content(self) -> SelectorList[Selector]:
-        return self._container.css("#Content")[:1]
-
-    @cached_property
-    def _byline(self) -> Byline:
-        if self._chinese:
-            return Byline()
-        return parse_byline(text_of(self._container.css("div.info span.info_l, span.info_l")) or None)
-
-    @cached_property
-    def _chinese_infos(self) -> list[str]:
-        return [text_of(div) for div in self._container.css("div.xinf-le")]
-
-    @cached_property
-    def _printed(self) -> SiteTime:
-        if not self._chinese:
-            return SiteTime(self._byline.updated, self._byline.updated_problem)
-        for info in self._chinese_infos:
-            when = read_site_time(info)
-            if when.value or when.problem:
-                return when
-        return SiteTime(None)
 
     @cached_property
     def _publishdate(self) -> SiteTime:
         return read_site_time(self._meta("publishdate"))
 
     @cached_property
-    def _paragraphs(self) -> list[str]:
-        nodes = self._content.xpath(f".//p[not(ancestor::figure)]{_OUTSIDE_FURNITURE}[not(ancestor::script)]")
-        return [text for text in (text_of(p) for p in nodes) if text]
+    def _printed(self) -> SiteTime:
+        return self.found.printed_time() if self.found else SiteTime(None)
 
-    def _meta(self, name: str) -> str | None:
-        value = self.response.xpath(f"//meta[@name='{name}']/@content").get()
+    def _meta(self, name: str, attribute: str = "name") -> str | None:
+        value = self.response.xpath(f"//meta[@{attribute}='{name}']/@content").get()
         value = " ".join(value.split()) if value else ""
         return value or None
+
+    def _title(self) -> str | None:
+        """The page's <title> without the site's name, or None when it is only the site's name."""
+        title = _TITLE_SUFFIX.sub("", text_of(self.response.css("head title, title")[:1]))
+        return title if title and not _SITE_NAME.match(title) else None
+
+    # --- Each field from its first source that has it ---------------------------------------
+
+    @cached_property
+    def _headline(self) -> tuple[str | None, str]:
+        """The headline and where it came from."""
+        found = self.found
+        sources: list[tuple[str, Callable[[], str | None]]] = [
+            ("template", lambda: found.headline() if found else None),
+            ("cms", lambda: found.cms_headline() if found else None),
+            ("og_title", lambda: self._meta("og:title", "property")),
+            ("twitter_title", lambda: self._meta("twitter:title")),
+            ("title", self._title),
+            ("generic", lambda: self.fallback.headline() if self.fallback else None),
+        ]
+        for source, read in sources:
+            value = read()
+            if value:
+                return value, source
+        return None, "none"
+
+    @cached_property
+    def _paragraphs(self) -> tuple[list[str], str]:
+        """The body's paragraphs and where they came from."""
+        if self.found and (paragraphs := self.found.paragraphs()):
+            return paragraphs, "template"
+        if self.fallback is not None and (paragraphs := self._generic_paragraphs()):
+            return paragraphs, "generic"
+        return [], "none"
+
+    def _generic_paragraphs(self) -> list[str]:
+        """The generic extractor's lines without what is not the article's text: the headline,
+        the breadcrumb trail, share and close buttons."""
+        assert self.fallback is not None
+        crumbs = self.breadcrumbs()
+        furniture = {_folded(name) for name in [self._headline[0] or "", *crumbs]}
+        furniture |= {_folded(sep.join(crumbs)) for sep in (" ", " > ", " / ")}
+        return [
+            line
+            for line in self.fallback.paragraphs()
+            if _folded(line) not in furniture and not _only_widget_words(line)
+        ]
+
+    @cached_property
+    def _authors(self) -> tuple[list[str], str]:
+        if self.found is not None and self.found.has_byline():
+            return self.found.authors(), "template"
+        if self.fallback is not None and (authors := self.fallback.authors()):
+            return authors, "generic"
+        return [], "none"
+
+    def field_sources(self) -> dict[str, str]:
+        """Which source gave each field that has more than one: 'template', 'cms', 'og_title',
+        'twitter_title', 'title', 'generic' or 'none'."""
+        return {
+            "headline": self._headline[1],
+            "article_body": self._paragraphs[1],
+            "authors": self._authors[1],
+        }
 
     # --- What the judge asks -----------------------------------------------------------------
 
     def has_container(self) -> bool:
-        return bool(self._container)
+        return self.found is not None and bool(self.found.container)
 
     def shows_not_found(self) -> bool:
         """True when the page carries the site's not-found wording anywhere."""
@@ -148,17 +183,20 @@ class ArticlePage:
         return NOT_FOUND_MARKER in " ".join(text.split()).lower()
 
     def body_scope(self) -> str | None:
-        """The HTML a generic extractor may read for the body: the body element, else the
-        article container, else None (no container: the whole page)."""
-        scope = self._content or self._container
+        """The HTML a generic extractor may read for the body: the template's body element, else
+        its article container, else None (no template: the whole page)."""
+        if self.found is None:
+            return None
+        scope = self.found.body or self.found.container
         return scope.get() if scope else None
 
     def builds_by_script(self) -> bool:
         """True when a script fills the article container: a script inside it, or one that
         writes into its headline or body element."""
-        if not self._container:
+        if not self.has_container():
             return False
-        if self._container.css("script"):
+        assert self.found is not None
+        if self.found.container.css("script"):
             return True
         return any(
             _DOM_WRITE.search(script) and _ARTICLE_TARGET.search(script)
@@ -166,12 +204,26 @@ class ArticlePage:
         )
 
     def site_template_read(self) -> bool:
-        """Whether the site's own template gave the article's headline and body."""
-        return self.has_container() and bool(self._site_headline() and self._paragraphs)
+        """Whether the site's own markup gave the article: the template's body, and a headline
+        from the template or the page's own metadata (not the generic extractor)."""
+        return self._paragraphs[1] == "template" and self._headline[1] not in ("generic", "none")
+
+    def headline_from_template(self) -> bool:
+        return self._headline[1] == "template"
 
     def date_problems(self) -> list[str]:
         """What was wrong with the times the page prints (see dates.read_site_time)."""
         return [problem for problem in (self._printed.problem, self._publishdate.problem) if problem]
+
+    def page_urls(self) -> dict[int, str]:
+        """The other pages of this same article the page links to (pager, 'next photo'), by number."""
+        this_id = site_article_id(self.response.url)
+        found: dict[int, str] = {}
+        for target in article_page_links(self.response):
+            number = article_page_number(target)
+            if site_article_id(target) == this_id and number != self.page_number:
+                found.setdefault(number, target)
+        return dict(sorted(found.items()))
 
     def next_page_url(self) -> str | None:
         """The next page of this same article, from the pager; None on its last page."""
@@ -179,7 +231,8 @@ class ArticlePage:
         for target in next_links(self.response):
             if site_article_id(target) == this_id and article_page_number(target) > self.page_number:
                 return target
-        return None
+        later = [url for number, url in self.page_urls().items() if number > self.page_number]
+        return later[0] if later else None
 
     # --- The article's fields, one method each ---------------------------------------------
 
@@ -192,25 +245,14 @@ class ArticlePage:
     def site_article_id(self) -> str | None:
         return site_article_id(self.response.url) or self._meta("contentid")
 
-    def _site_headline(self) -> str | None:
-        heading = self._container.css("h1.dabiaoti" if self._chinese else "h1")[:1]
-        return text_of(heading) or None
-
     def headline(self) -> str | None:
-        return self._site_headline() or (self.fallback.headline() if self.fallback else None)
+        return self._headline[0]
 
     def authors(self) -> list[str]:
-        # On the Chinese subsite the byline names no author, and meta "author" is the
-        # responsible editor (it equals meta "editor"), so it is not taken as one.
-        return self._byline.authors or (self.fallback.authors() if self.fallback else [])
+        return list(self._authors[0])
 
     def source(self) -> str | None:
-        if not self._chinese:
-            return self._byline.source
-        for info in self._chinese_infos:
-            if info.startswith("来源"):
-                return info.removeprefix("来源").lstrip("：: ").strip() or self._meta("source")
-        return self._meta("source")
+        return self.found.source() if self.found else None
 
     def section(self) -> str | None:
         return section_of(self.breadcrumbs())
@@ -226,53 +268,45 @@ class ArticlePage:
         return dates.date_published(
             listed=self.listing.listed_at if same_id else None,
             id_time=ws_id_time(article_id) if article_id else None,
+            cms=self.found.cms_time() if self.found else None,
             printed=self._printed.value,
             publishdate=self._publishdate.value,
         )
 
     def date_modified(self) -> datetime | None:
-        return None if self._chinese else self._byline.updated
+        return self.found.date_modified() if self.found else None
 
     def article_body(self) -> str:
-        paragraphs = self._paragraphs
-        if not paragraphs and self.fallback is not None:
-            paragraphs = self.fallback.paragraphs()
-        return "\n".join(paragraphs)
+        return "\n".join(self._paragraphs[0])
 
     def article_body_html(self) -> str:
-        if not self._content:
-            return ""
-        element = lxml.html.fragment_fromstring(self._content.get(), create_parent=False)
-        for bad in element.xpath(" | ".join(f".//{tag}" for tag in _NOT_BODY)):
-            bad.drop_tree()
-        for element_id in _NOT_BODY_IDS:
-            for bad in element.xpath(f".//*[@id='{element_id}']"):
-                bad.drop_tree()
-        for css_class in _NOT_BODY_CLASSES:
-            for bad in element.find_class(css_class):
-                bad.drop_tree()
-        for comment in element.xpath(".//comment()"):
-            comment.drop_tree()
-        inner = (element.text or "").strip()
-        parts = [inner] if inner else []
-        parts += [lxml.html.tostring(child, encoding="unicode").strip() for child in element]
-        return "\n".join(part for part in parts if part)
+        return self.found.body_html() if self.found else ""
 
     def description(self) -> str | None:
         return self._meta("description")
 
     def language(self) -> str:
-        return "zh" if self._chinese else "en"
+        return self.found.language if self.found else "en"
 
     def images(self) -> list[dict[str, str | None]]:
-        found: list[dict[str, str | None]] = []
-        for img in self._content.xpath(f".//img{_OUTSIDE_FURNITURE}"):
-            src = (img.attrib.get("src") or img.attrib.get("data-src") or "").strip()
-            if not src:
-                continue
-            caption = text_of(img.xpath("ancestor::figure[1]/figcaption"))
-            found.append({"src": site_link(src, self.response.url), "caption": caption or None})
-        return found
+        return self.found.images() if self.found else []
+
+    def template(self) -> str:
+        return self.found.name if self.found else "generic"
+
+    def pages_expected(self) -> int:
+        """How many pages the article has, as far as this page's pager tells."""
+        numbers = [self.page_number, *self.page_urls()]
+        for pageno in self.response.css("span.pageno"):
+            if match := _PAGE_OF.search(text_of(pageno)):
+                numbers.append(int(match.group(2)))
+        return max(numbers)
+
+    def pages_stored(self) -> int:
+        return 1
+
+    def pages_missing(self) -> list[str]:
+        return []
 
     def http_etag(self) -> str | None:
         return self._header("ETag")
@@ -313,3 +347,16 @@ class ArticlePage:
     def extra_page(self) -> dict[str, Any]:
         """What this page adds when it is an extra page (_2, _3, ...) of an article."""
         return {name: getattr(self, name)() for name in JOINED_FIELDS}
+
+    def has_text(self) -> bool:
+        """Whether the page gave the article anything: paragraphs or images."""
+        return bool(self._paragraphs[0] or self.images())
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _only_widget_words(line: str) -> bool:
+    words = _WORD.findall(line.lower())
+    return bool(words) and all(word in _WIDGET_WORDS for word in words)

@@ -8,8 +8,9 @@ from crawler.pages.text import text_of
 
 # English pages: span#bread-nav with links "Home", "/ World", "/ Asia-Pacific".
 # Chinese subsite: div.da-bre with links "评论", " > 海外观察".
+# Older templates: an element whose class names a breadcrumb ("crumb", "breadcrumb").
 # A page may repeat its trail for phones: the first one is read.
-_TRAILS = ("#bread-nav", "div.da-bre")
+_TRAILS = ("#bread-nav", "div.da-bre", "[class~='crumb'], [class~='breadcrumb']")
 _SEPARATORS = " />›»\u00a0\t\r\n"
 
 

@@ -71,14 +71,16 @@ def date_published(
     *,
     listed: datetime | None = None,
     id_time: datetime | None = None,
+    cms: datetime | None = None,
     printed: datetime | None = None,
     publishdate: datetime | None = None,
 ) -> datetime | None:
     """When an article was published (docs/judging.md): the time its section list shows; for an
-    article not reached through a list, the Unix time in its WS id; else the exact time the
-    page prints (the byline's 'Updated:', div.xinf-le on the Chinese subsite); else meta
-    publishdate, a date only."""
-    for evidence in (listed, id_time, printed, publishdate):
+    article not reached through a list, the Unix time in its WS id; else the publication time the
+    old CMS wrote into a legacy page (its enpproperty comment); else the exact time the page
+    prints (the byline's 'Updated:', div.xinf-le on the Chinese subsite); else meta publishdate,
+    a date only."""
+    for evidence in (listed, id_time, cms, printed, publishdate):
         if evidence is not None:
             return evidence
     return None

@@ -1,4 +1,4 @@
-"""The site's pager (`#div_currpage`), on list pages and on the pages of an article."""
+"""The site's pager (`#div_currpage`), on list pages and on the pages of an article; a photo story's 'next photo' link."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from scrapy.http import TextResponse
 from crawler.pages.text import text_of
 
 PAGER = "#div_currpage"
+# Where an article's page links to its other pages: the pager (an older form is #currpage), and
+# the photo template's picture, which links to the next photo.
+_ARTICLE_PAGE_LINKS = f"{PAGER} a[href], #currpage a[href], div.picshow a[href]"
 
 
 def next_links(response: TextResponse) -> Iterator[str]:
@@ -16,4 +19,12 @@ def next_links(response: TextResponse) -> Iterator[str]:
     for link in response.css(f"{PAGER} a.pagestyle"):
         href = link.attrib.get("href", "").strip()
         if href and not href.startswith("javascript:") and "next" in text_of(link).lower():
+            yield response.urljoin(href)
+
+
+def article_page_links(response: TextResponse) -> Iterator[str]:
+    """The absolute URLs an article's page links to from its pager and its 'next photo' link."""
+    for link in response.css(_ARTICLE_PAGE_LINKS):
+        href = link.attrib.get("href", "").strip()
+        if href and not href.startswith("javascript:"):
             yield response.urljoin(href)

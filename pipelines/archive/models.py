@@ -91,6 +91,14 @@ class Article(Base):
     """The headline reduced to its words: where a near-identical story is looked for."""
     body_simhash: Mapped[int | None] = mapped_column(BigInteger)
     """SimHash of the body's shingles (signed 64-bit), computed when a same-headline story needs it."""
+    template: Mapped[str | None] = mapped_column(String(32))
+    """The site template its first page was read in (None: stored before templates were recorded)."""
+    pages_expected: Mapped[int] = mapped_column(Integer, server_default="1")
+    """How many pages the article has, as its pagers tell."""
+    pages_stored: Mapped[int] = mapped_column(Integer, server_default="1")
+    """How many were read; fewer than pages_expected: the article is incomplete."""
+    pages_missing: Mapped[list[str] | None] = mapped_column(JSONDocument)
+    """The URLs of the pages not read, each a dead or failed URL with its reason."""
     http_etag: Mapped[str | None] = mapped_column(Text)
     """The ETag the site sent with the article's page, for conditional re-checks."""
     http_last_modified: Mapped[str | None] = mapped_column(Text)

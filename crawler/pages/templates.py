@@ -1,0 +1,365 @@
+"""The site's article templates, each recognised by its own markup: where a page keeps its headline, byline, body and images.
+
+News (2017 on, `div#lft-art`), photo story and gallery (`div.main_art` with `div.ce_art`), legacy
+(the old CMS's `<!--enpcontent-->` markers and `<!--enpproperty …-->` metadata) and the Chinese
+subsite (`h1.dabiaoti`). `find_template` tries them in that order, the most specific markup first.
+Each reads only its own markup: what it cannot find it leaves to the article page's next source.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import cached_property
+from typing import Any, ClassVar
+
+import lxml.html
+from parsel import Selector, SelectorList
+from scrapy.http import TextResponse
+
+from crawler.pages.byline import Byline, parse_byline, split_authors
+from crawler.pages.dates import SiteTime, parse_beijing, read_site_time
+from crawler.pages.text import text_of
+from crawler.siteurls import site_link
+
+# Elements of a body that are page furniture, not text of the article.
+_NOT_BODY = ("script", "style", "noscript", "iframe")
+_NOT_BODY_IDS = ("div_currpage",)
+_NOT_BODY_CLASSES = ("selectpage",)
+_OUTSIDE_FURNITURE = "".join(f"[not(ancestor::*[@id='{element_id}'])]" for element_id in _NOT_BODY_IDS)
+_INVISIBLE = frozenset({"script", "style", "noscript", "template"})
+# Share buttons sit inside the photo template's info line: their words are no byline.
+_SHARE_HOSTS = re.compile(r"facebook|twitter|x\.com|linkedin|weibo|wechat|whatsapp|qzone|share", re.I)
+# The old CMS's metadata comment: <!--enpproperty <date>…</date><author>…</author>… /enpproperty-->
+_ENP_FIELD = re.compile(r"<(\w+)>(.*?)</\1>", re.S)
+_START, _END = "enpcontent", "/enpcontent"
+_BETWEEN_MARKERS = f"[preceding::comment()[normalize-space(.)='{_START}']][following::comment()[normalize-space(.)='{_END}']]"
+_SOURCE_PREFIX = re.compile(r"^\s*source\s*[:：]\s*", re.I)
+
+
+class ArticleTemplate:
+    """One of the site's article templates as found on a page; pure, no I/O."""
+
+    name: ClassVar[str]
+    language: ClassVar[str] = "en"
+
+    def __init__(self, response: TextResponse, container: SelectorList[Selector]) -> None:
+        self.response = response
+        self.container = container
+        """The element that holds the article (headline, byline, body)."""
+
+    @classmethod
+    def find(cls, response: TextResponse) -> ArticleTemplate | None:
+        raise NotImplementedError
+
+    # --- Where things are -------------------------------------------------------------------
+
+    @cached_property
+    def body(self) -> SelectorList[Selector]:
+        """The element holding the body's paragraphs and figures; empty when the page has none."""
+        return self.container.css("#Content")[:1]
+
+    def headline(self) -> str | None:
+        return text_of(self.container.css("h1")[:1]) or None
+
+    def info_text(self) -> str | None:
+        """The byline line as a reader sees it, share buttons left out."""
+        return _text_without_share(self.container.css("div.info span.info_l, span.info_l")[:1]) or None
+
+    # --- What they say ----------------------------------------------------------------------
+
+    @cached_property
+    def byline(self) -> Byline:
+        return parse_byline(self.info_text())
+
+    def has_byline(self) -> bool:
+        """Whether the template printed a byline at all (one without 'By' names no author)."""
+        return bool(self.info_text())
+
+    def authors(self) -> list[str]:
+        return self.byline.authors
+
+    def source(self) -> str | None:
+        return self.byline.source
+
+    def printed_time(self) -> SiteTime:
+        return SiteTime(self.byline.updated, self.byline.updated_problem)
+
+    def date_modified(self) -> datetime | None:
+        return self.byline.updated
+
+    def cms_time(self) -> datetime | None:
+        """The publication time the old CMS wrote into the page, if it did."""
+        return None
+
+    def cms_headline(self) -> str | None:
+        return None
+
+    def paragraphs(self) -> list[str]:
+        nodes = self.body.xpath(f".//p[not(ancestor::figure)]{_OUTSIDE_FURNITURE}[not(ancestor::script)]")
+        return [text for text in (text_of(p) for p in nodes) if text]
+
+    def image_nodes(self) -> SelectorList[Selector]:
+        return self.body.xpath(f".//img{_OUTSIDE_FURNITURE}")
+
+    def images(self) -> list[dict[str, str | None]]:
+        found: list[dict[str, str | None]] = []
+        for img in self.image_nodes():
+            src = (img.attrib.get("src") or img.attrib.get("data-src") or "").strip()
+            if not src:
+                continue
+            caption = text_of(img.xpath("ancestor::figure[1]/figcaption"))
+            found.append({"src": site_link(src, self.response.url), "caption": caption or None})
+        return found
+
+    def body_html(self) -> str:
+        if not self.body:
+            return ""
+        return _clean_inner_html(lxml.html.fragment_fromstring(self.body.get(), create_parent=False))
+
+
+class NewsTemplate(ArticleTemplate):
+    """2017 on: div.main_art > div#lft-art holds the h1, div.info > span.info_l and div#Content."""
+
+    name = "news"
+
+    @classmethod
+    def find(cls, response: TextResponse) -> ArticleTemplate | None:
+        container = response.css("#lft-art")[:1]
+        return cls(response, container) if container else None
+
+
+class PhotoTemplate(ArticleTemplate):
+    """Photo stories and galleries: div.main_art holds div.ce_art > h1, div.info > span.info_l (share
+    buttons inside), div.picshow (the 'next photo' link) and div#Content, one figure a page."""
+
+    name = "photo"
+
+    @classmethod
+    def find(cls, response: TextResponse) -> ArticleTemplate | None:
+        holders = response.xpath("//div[contains(concat(' ', normalize-space(@class), ' '), ' main_art ')]")
+        container = SelectorList(c for c in holders if c.css("div.ce_art"))[:1]
+        return cls(response, container) if container else None
+
+    def headline(self) -> str | None:
+        return text_of(self.container.css("div.ce_art h1")[:1]) or None
+
+    @cached_property
+    def body(self) -> SelectorList[Selector]:
+        return self.container.css("#Content")[:1] or self.response.css("#Content")[:1]
+
+
+class ChineseTemplate(ArticleTemplate):
+    """The Chinese subsite: div.container-left2 holds h1.dabiaoti, div.xinf-le and div#Content.article."""
+
+    name = "chinese"
+    language = "zh"
+
+    @classmethod
+    def find(cls, response: TextResponse) -> ArticleTemplate | None:
+        if not response.css("h1.dabiaoti"):
+            return None
+        return cls(response, response.css("div.container-left2")[:1])
+
+    def headline(self) -> str | None:
+        return text_of(self.container.css("h1.dabiaoti")[:1]) or None
+
+    @cached_property
+    def _infos(self) -> list[str]:
+        return [text_of(div) for div in self.container.css("div.xinf-le")]
+
+    def info_text(self) -> str | None:
+        return " | ".join(info for info in self._infos if info) or None
+
+    @cached_property
+    def byline(self) -> Byline:
+        # The byline names no author, and meta "author" is the responsible editor (it equals
+        # meta "editor"), so it is not taken as one.
+        return Byline()
+
+    def source(self) -> str | None:
+        for info in self._infos:
+            if info.startswith("来源"):
+                return info.removeprefix("来源").lstrip("：: ").strip() or _meta(self.response, "source")
+        return _meta(self.response, "source")
+
+    def printed_time(self) -> SiteTime:
+        for info in self._infos:
+            when = read_site_time(info)
+            if when.value or when.problem:
+                return when
+        return SiteTime(None)
+
+    def date_modified(self) -> datetime | None:
+        return None
+
+
+class LegacyTemplate(ArticleTemplate):
+    """The old CMS (content_N.htm pages): the body between <!--enpcontent--> and <!--/enpcontent-->,
+    and the article's date, author and title in an <!--enpproperty …--> comment."""
+
+    name = "legacy"
+
+    @classmethod
+    def find(cls, response: TextResponse) -> ArticleTemplate | None:
+        start = response.xpath(f"//comment()[normalize-space(.)='{_START}']")
+        if not start or not response.xpath(f"//comment()[normalize-space(.)='{_END}']"):
+            return None
+        return cls(response, SelectorList([Selector(root=start[0].root.getparent())]))
+
+    @cached_property
+    def properties(self) -> dict[str, str]:
+        """The enpproperty comment's fields: date, author, title, keyword, …"""
+        for comment in self.response.xpath("//comment()[contains(., 'enpproperty')]").getall():
+            return {
+                name: " ".join(value.split()) for name, value in _ENP_FIELD.findall(comment) if value.strip()
+            }
+        return {}
+
+    @cached_property
+    def _headline_element(self) -> Any | None:
+        """The last visible h1 before the body."""
+        candidates = self.response.xpath(f"//h1[following::comment()[normalize-space(.)='{_START}']]")
+        visible = [h1 for h1 in candidates if not h1.xpath("ancestor-or-self::*[contains(@style, 'none')]")]
+        return visible[-1].root if visible and text_of(visible[-1]) else None
+
+    def headline(self) -> str | None:
+        return text_of(Selector(root=self._headline_element)) if self._headline_element is not None else None
+
+    def cms_headline(self) -> str | None:
+        return self.properties.get("title")
+
+    def info_text(self) -> str | None:
+        """What the page prints between its headline and its body: byline, source, time."""
+        start = self.response.xpath(f"//comment()[normalize-space(.)='{_START}']")
+        if self._headline_element is None or not start:
+            return None
+        chunks = _texts_between(self._headline_element, start[0].root)
+        return " | ".join(chunks) or None
+
+    @cached_property
+    def byline(self) -> Byline:
+        text = self.info_text()
+        segments = [segment.strip() for segment in (text or "").split("|")]
+        byline = parse_byline(text)
+        sources = [_SOURCE_PREFIX.sub("", s) for s in segments if _SOURCE_PREFIX.match(s)]
+        byline.source = sources[0] if sources else None
+        return byline
+
+    def authors(self) -> list[str]:
+        written = self.properties.get("author")
+        return split_authors(written) if written else self.byline.authors
+
+    def has_byline(self) -> bool:
+        return bool(self.properties.get("author")) or super().has_byline()
+
+    def cms_time(self) -> datetime | None:
+        return parse_beijing(self.properties.get("date"))
+
+    @cached_property
+    def body(self) -> SelectorList[Selector]:
+        return self.container
+
+    def paragraphs(self) -> list[str]:
+        nodes = self.response.xpath(f"//p{_BETWEEN_MARKERS}[not(ancestor::figure)]{_OUTSIDE_FURNITURE}")
+        return [text for text in (text_of(p) for p in nodes) if text]
+
+    def image_nodes(self) -> SelectorList[Selector]:
+        return self.response.xpath(f"//img{_BETWEEN_MARKERS}{_OUTSIDE_FURNITURE}")
+
+    def body_html(self) -> str:
+        start = self.response.xpath(f"//comment()[normalize-space(.)='{_START}']")[0].root
+        end = self.response.xpath(f"//comment()[normalize-space(.)='{_END}']")[-1].root
+        parent = start.getparent()
+        if end.getparent() is not parent:
+            return _clean_inner_html(lxml.html.fragment_fromstring(lxml.html.tostring(parent)))
+        wrapper = lxml.html.Element("div")
+        sibling = start.getnext()
+        while sibling is not None and sibling is not end:
+            wrapper.append(lxml.html.fragment_fromstring(lxml.html.tostring(sibling, with_tail=False)))
+            sibling = sibling.getnext()
+        return _clean_inner_html(wrapper)
+
+
+TEMPLATES: tuple[type[ArticleTemplate], ...] = (ChineseTemplate, PhotoTemplate, NewsTemplate, LegacyTemplate)
+"""In the order they are tried: the most specific markup first."""
+
+
+def find_template(response: TextResponse) -> ArticleTemplate | None:
+    """The first template whose markup the page has; None when it has none of them."""
+    for template in TEMPLATES:
+        found = template.find(response)
+        if found is not None:
+            return found
+    return None
+
+
+def _meta(response: TextResponse, name: str) -> str | None:
+    value = response.xpath(f"//meta[@name='{name}']/@content").get()
+    value = " ".join(value.split()) if value else ""
+    return value or None
+
+
+def _is_share_widget(element: Any) -> bool:
+    marks = " ".join(str(element.attrib.get(name, "")) for name in ("class", "id", "href", "onclick"))
+    if _SHARE_HOSTS.search(marks) or marks.strip().lower().startswith("javascript"):
+        return True
+    words = " ".join(element.text_content().split()).lower()
+    return element.tag == "a" and (not words or words.startswith("share"))
+
+
+def _text_without_share(selection: SelectorList[Selector]) -> str:
+    if not selection:
+        return ""
+    element = lxml.html.fragment_fromstring(selection.get(), create_parent=False)
+    for widget in [
+        el for el in element.iterdescendants() if isinstance(el.tag, str) and _is_share_widget(el)
+    ]:
+        widget.drop_tree()
+    return text_of(Selector(root=element))
+
+
+def _texts_between(start: Any, stop: Any) -> list[str]:
+    """The visible text chunks after element `start` (its own text excluded) and before node `stop`."""
+    chunks: list[str] = []
+    state = {"on": False, "done": False}
+
+    def keep(text: str | None) -> None:
+        if state["on"] and text and text.strip():
+            chunks.append(" ".join(text.split()))
+
+    def walk(element: Any) -> None:
+        if element is stop:
+            state["done"] = True
+            return
+        visible = isinstance(element.tag, str) and element.tag.lower() not in _INVISIBLE
+        if visible and not (isinstance(element.tag, str) and _is_share_widget(element)):
+            keep(element.text)
+            for child in element:
+                walk(child)
+                if state["done"]:
+                    return
+                keep(child.tail)
+        if element is start:
+            state["on"] = True
+
+    walk(start.getroottree().getroot())
+    return chunks
+
+
+def _clean_inner_html(element: Any) -> str:
+    """An element's inner HTML without scripts, pagers and comments."""
+    for bad in element.xpath(" | ".join(f".//{tag}" for tag in _NOT_BODY)):
+        bad.drop_tree()
+    for element_id in _NOT_BODY_IDS:
+        for bad in element.xpath(f".//*[@id='{element_id}']"):
+            bad.drop_tree()
+    for css_class in _NOT_BODY_CLASSES:
+        for bad in element.find_class(css_class):
+            bad.drop_tree()
+    for comment in element.xpath(".//comment()"):
+        comment.drop_tree()
+    inner = (element.text or "").strip()
+    parts = [inner] if inner else []
+    parts += [lxml.html.tostring(child, encoding="unicode").strip() for child in element]
+    return "\n".join(part for part in parts if part)
