@@ -157,7 +157,8 @@ class PageJudge:
             return self._make(THIN, f"not an HTML page ({shown})", response, url, referrer=referrer)
         shape = shape_of(url)
         page = ArticlePage(response, listing)
-        if page.site_template_read():
+        # A headline from the page's metadata, not its template, may be an error page's title.
+        if page.site_template_read() and (page.headline_from_template() or not error_wording(response)):
             if self.probes and self.probes.body_is_probe_text(shape, masked_shingles(page.article_body())):
                 return self._make(
                     SOFT404, "article text is the probe's error page", response, url, referrer=referrer
@@ -188,7 +189,7 @@ class PageJudge:
     def _thin_or_article(
         self, response: Response, url: str, referrer: str | None, page: ArticlePage
     ) -> Judgement:
-        fallback = page.fallback is not None
+        fallback = page.uses_generic()
         item = page.to_item()
         if not item.headline:
             return self._make(THIN, "no headline", response, url, referrer=referrer, fallback=fallback)
@@ -284,6 +285,10 @@ def recorded(judgement: Judgement, stats: StatsCollector, retrying: set[str]) ->
     if judgement.verdict not in (ARTICLE, LIST):
         log = logger.warning if judgement.verdict == FAILED else logger.info
         log("%s (%s): %s", judgement.verdict, judgement.reason, judgement.url)
+    if judgement.article_page is not None and judgement.article is not None:
+        stats.inc_value(keys.template_key(judgement.article.template))
+        for name, source in judgement.article_page.field_sources().items():
+            stats.inc_value(keys.field_source_key(name, source))
     if judgement.fallback:
         stats.inc_value(keys.EXTRACT_FALLBACK)
         logger.warning(

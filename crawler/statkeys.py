@@ -65,6 +65,16 @@ def verdict_key(verdict: Verdict, reason: str) -> str:
     return f"verdict/{verdict}/{_SLUG.sub('_', reason.lower()).strip('_')}"
 
 
+def template_key(template: str) -> str:
+    """`article/template/<name>`: the articles read in each site template (crawler/pages/templates.py)."""
+    return f"article/template/{template}"
+
+
+def field_source_key(field: str, source: str) -> str:
+    """`field/<field>/<source>`: where each article's headline, body and authors came from."""
+    return f"field/{field}/{source}"
+
+
 def number(stats: Mapping[str, object], key: str) -> int:
     """A counter's value, 0 when it was never counted."""
     value = stats.get(key, 0)

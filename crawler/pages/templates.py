@@ -157,9 +157,12 @@ class ChineseTemplate(ArticleTemplate):
 
     @classmethod
     def find(cls, response: TextResponse) -> ArticleTemplate | None:
-        if not response.css("h1.dabiaoti"):
+        # Its headline, or its container holding the byline or the body: either marks the template.
+        holders = response.css("div.container-left2")
+        container = SelectorList(c for c in holders if c.css("h1.dabiaoti, div.xinf-le, #Content"))[:1]
+        if not container and not response.css("h1.dabiaoti"):
             return None
-        return cls(response, response.css("div.container-left2")[:1])
+        return cls(response, container or holders[:1])
 
     def headline(self) -> str | None:
         return text_of(self.container.css("h1.dabiaoti")[:1]) or None
