@@ -278,9 +278,10 @@ def failure_reason(error: BaseException) -> str:
     return f"{kind}: {message}" if message and message != kind else kind
 
 
-def recorded(judgement: Judgement, stats: StatsCollector, retrying: set[str]) -> Iterator[Any]:
+def recorded(judgement: Judgement, stats: StatsCollector, retrying: dict[str, set[str]]) -> Iterator[Any]:
     """Count a verdict, say it in the log, and yield what the archive keeps of it: dead and
-    failed URLs, and a URL that failed in an earlier run (in `retrying`) resolved."""
+    failed URLs, and URLs that failed in an earlier run resolved (`retrying`: those URLs by the
+    canonical URL of the article or list page they belong to)."""
     stats.inc_value(judgement.stat_key)
     if judgement.verdict not in (ARTICLE, LIST):
         log = logger.warning if judgement.verdict == FAILED else logger.info
@@ -305,7 +306,15 @@ def recorded(judgement: Judgement, stats: StatsCollector, retrying: set[str]) ->
     for item in (judgement.dead, judgement.failed):
         if item is not None:
             yield item
+    if judgement.verdict == FAILED:
+        return
     canonical = canonical_url(judgement.url)
-    if judgement.verdict != FAILED and canonical in retrying:
-        retrying.discard(canonical)
-        yield FailedUrlItem(url=canonical, reason="", resolved=True)
+    # The article's own failed URL is settled by any answer; a failed page of it (…_3.html) is
+    # settled by the stitching when the article is stored, or here when the article is dead.
+    waiting = retrying.get(canonical, set())
+    settled = {url for url in waiting if url == canonical or judgement.verdict != ARTICLE}
+    waiting -= settled
+    if not waiting:
+        retrying.pop(canonical, None)
+    for url in sorted(settled):
+        yield FailedUrlItem(url=url, reason="", resolved=True)

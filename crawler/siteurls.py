@@ -108,6 +108,23 @@ def article_page_number(url: str) -> int:
     return 1
 
 
+def article_page_url(url: str, number: int) -> str:
+    """The URL of page `number` of the article that url is a page of: `…_N.html` (`…_N.htm` on the
+    old CMS), no suffix for page 1; same scheme and host, no query."""
+    parts = urlsplit(url)
+    path = _strip_page_suffix(parts.path)
+    if number > 1:
+        stem, _, extension = path.rpartition(".")
+        path = f"{stem}_{number}.{extension}"
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def page_address(url: str) -> str:
+    """A single page's own address on the site: SITE_ORIGIN + path, its `_N` suffix kept (where a
+    missing page of an article is recorded)."""
+    return f"{SITE_ORIGIN}{urlsplit(url).path or '/'}"
+
+
 def list_page_number(url: str) -> int:
     """1 for a section's bare URL, N for its page_N.html."""
     match = _LIST_PAGE.search(urlsplit(url).path)

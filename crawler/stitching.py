@@ -1,21 +1,24 @@
-"""An article's extra pages (`…_2.html` … `_N.html`): fetched in order, right after its first, and joined into it."""
+"""An article's other pages (`…_2.html` … `_N.html`): fetched in order, right after its first, and joined into it; none lost in silence."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.http import TextResponse
+from scrapy.http import Response, TextResponse
 
 from crawler import statkeys as keys
-from crawler.items import ArticleItem, FailedUrlItem, with_extra_pages
+from crawler.items import ArticleItem, DeadUrlItem, FailedUrlItem, with_extra_pages
 from crawler.judging import ERROR_STATUSES, failure_reason
 from crawler.pages.article_page import ArticlePage
+from crawler.pages.error_wording import error_wording
 from crawler.replay import NotCaptured
-from crawler.siteurls import to_origin
+from crawler.siteurls import article_page_url, page_address, to_origin
+from crawler.verdicts import Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -24,54 +27,130 @@ logger = logging.getLogger(__name__)
 MAX_PAGES = 100
 
 
+@dataclass
+class _Pages:
+    """What the stitching has learnt so far: the pages read, those lost and why, how many there are."""
+
+    expected: int
+    links: dict[int, str]
+    read: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    lost: list[DeadUrlItem | FailedUrlItem] = field(default_factory=list)
+
+    def learn(self, page: ArticlePage) -> None:
+        """A page's pager may know of pages the first page's did not."""
+        for number, url in page.page_urls().items():
+            self.links.setdefault(number, url)
+        self.expected = max(self.expected, page.pages_expected())
+
+
 async def stitch(
     crawler: Crawler, origin: str, page: ArticlePage, item: ArticleItem, render: bool
-) -> ArticleItem | FailedUrlItem:
-    """The article of its first `page` with every extra page fetched (through the downloader and
-    its middlewares: retries, rendering when `render`, WARC capture) and joined in order; or a
-    failed URL, to try again next run, when an extra page failed for a reason that may pass."""
-    pages: list[dict[str, Any]] = []
-    while (next_url := page.next_page_url()) and (url := to_origin(next_url, page.url(), origin)):
-        if len(pages) + 1 >= MAX_PAGES:
-            return _without(crawler, item, pages, url, f"is past the {MAX_PAGES} pages an article may have")
-        meta = {"handle_httpstatus_list": ERROR_STATUSES, "page_kind": "extra-page", "render": render}
-        assert crawler.engine is not None
-        try:
-            response = await crawler.engine.download_async(
-                Request(url, meta={**meta, "article_first_page": item.url})
+) -> list[ArticleItem | DeadUrlItem | FailedUrlItem]:
+    """The article of its first `page` with every other page fetched (through the downloader and
+    its middlewares: retries, rendering when `render`, WARC capture) and joined in page order.
+
+    A page that cannot be read leaves the article incomplete: it is stored with the pages it has
+    (`pages_missing` names the others), and each lost page comes after it as a dead URL (the site
+    has no such page) or a failed URL (a reason that may pass: the next run fetches the article
+    again, and stores it whole as a new version)."""
+    pages = _Pages(page.pages_expected(), dict(page.page_urls()))
+    number = 1
+    while (number := number + 1) <= pages.expected:
+        if number > MAX_PAGES:
+            crawler.stats.inc_value("article/pages_cut")
+            logger.warning(
+                "%s has more than %d pages; stored with the first %d", item.url, MAX_PAGES, MAX_PAGES
             )
-        except NotCaptured:
-            # Re-extraction: today's page objects see a page the crawl did not fetch.
-            return _without(crawler, item, pages, url, "is not in the WARC files")
-        except Exception as error:
-            return _failed(crawler, item, f"extra page {url}: {failure_reason(error)}")
-        if response.status >= 500:
-            return _failed(crawler, item, f"extra page {url}: HTTP {response.status}")
-        if response.status >= 300 or not isinstance(response, TextResponse):
-            # The pager links a page the site does not have: keep the pages that exist.
-            return _without(crawler, item, pages, url, f"answered {response.status}")
-        if urlsplit(response.url).path != urlsplit(url).path:
-            # Sent elsewhere (back to the first page, to another article): not a page of this one.
-            return _without(crawler, item, pages, url, f"redirected to {response.url}")
-        page = ArticlePage(response)
+            pages.expected = MAX_PAGES
+            break
+        link = pages.links.get(number) or article_page_url(item.url, number)
+        url = to_origin(link, item.url, origin) or to_origin(
+            article_page_url(item.url, number), item.url, origin
+        )
+        assert url is not None
+        await _read_page(crawler, url, number, item, pages, render)
+    article = with_extra_pages(item, pages.read, missing=pages.missing, expected=pages.expected)
+    crawler.stats.inc_value(keys.ARTICLES_EXTRACTED)
+    if pages.missing:
+        crawler.stats.inc_value("article/incomplete")
+        logger.warning(
+            "%s stored incomplete: %d of %d pages (missing %s)",
+            item.url,
+            article.pages_stored,
+            article.pages_expected,
+            ", ".join(pages.missing),
+        )
+    return [article, *pages.lost]
+
+
+async def _read_page(
+    crawler: Crawler, url: str, number: int, item: ArticleItem, pages: _Pages, render: bool
+) -> None:
+    meta = {"handle_httpstatus_list": ERROR_STATUSES, "page_kind": "extra-page", "render": render}
+    assert crawler.engine is not None
+    try:
+        response = await crawler.engine.download_async(
+            Request(url, meta={**meta, "article_first_page": item.url})
+        )
+    except NotCaptured:
+        # Re-extraction: today's page objects see a page the crawl did not fetch; nothing to record.
+        _lost(crawler, pages, url, None)
+        return
+    except Exception as error:
+        _lost(crawler, pages, url, _failed(url, number, item, failure_reason(error)))
+        return
+    problem = _problem(response, url)
+    if problem is None:
+        extra = ArticlePage(response)  # type: ignore[arg-type]
         crawler.stats.inc_value("article/extra_pages")
-        pages.append(page.extra_page())
-    crawler.stats.inc_value(keys.ARTICLES_EXTRACTED)
-    return with_extra_pages(item, pages)
+        pages.read.append(extra.extra_page())
+        pages.learn(extra)
+        return
+    verdict, reason = problem
+    if verdict == Verdict.FAILED:
+        _lost(crawler, pages, url, _failed(url, number, item, reason))
+    else:
+        dead = DeadUrlItem(
+            url=page_address(url),
+            # The page's own address, not the article's: the article has not gone.
+            canonical_url=page_address(url),
+            kind=verdict.value,
+            reason=f"page {number} of {item.canonical_url}: {reason}",
+            status=response.status,
+            referrer=item.url,
+        )
+        _lost(crawler, pages, url, dead)
 
 
-def _without(
-    crawler: Crawler, item: ArticleItem, pages: list[dict[str, Any]], url: str, why: str
-) -> ArticleItem:
-    """An extra page the article cannot have: it is stored with the pages it has."""
+def _problem(response: Response, url: str) -> tuple[Verdict, str] | None:
+    """Why a fetched page is no page of the article, as the judge would say it; None when it is one."""
+    if response.status >= 500:
+        return Verdict.FAILED, f"HTTP {response.status} after retries"
+    if response.status >= 400:
+        return Verdict.HTTP_ERROR, f"HTTP {response.status}"
+    if response.status >= 300:
+        return Verdict.FAILED, f"HTTP {response.status} not followed"
+    if not isinstance(response, TextResponse):
+        return Verdict.THIN, "not an HTML page"
+    if urlsplit(response.url).path != urlsplit(url).path:
+        # Sent elsewhere (back to the first page, to another article): not a page of this one.
+        return Verdict.REDIRECT, f"redirected to {response.url}"
+    page = ArticlePage(response)
+    if page.has_text():
+        return None
+    if page.shows_not_found() or error_wording(response):
+        return Verdict.SOFT404, "not-found page"
+    return Verdict.THIN, "no text on the page"
+
+
+def _failed(url: str, number: int, item: ArticleItem, reason: str) -> FailedUrlItem:
+    return FailedUrlItem(url=page_address(url), reason=f"page {number} of {item.canonical_url}: {reason}")
+
+
+def _lost(crawler: Crawler, pages: _Pages, url: str, record: DeadUrlItem | FailedUrlItem | None) -> None:
     crawler.stats.inc_value("article/missing_pages")
-    logger.warning("Extra page %s of %s %s; stored without it", url, item.url, why)
-    crawler.stats.inc_value(keys.ARTICLES_EXTRACTED)
-    return with_extra_pages(item, pages)
-
-
-def _failed(crawler: Crawler, item: ArticleItem, reason: str) -> FailedUrlItem:
-    """An extra page that failed: the article is not stored incomplete, and is tried again next run."""
-    crawler.stats.inc_value("article/incomplete")
-    logger.warning("%s; %s is not stored incomplete and is tried again next run", reason, item.url)
-    return FailedUrlItem(url=item.canonical_url, reason=reason)
+    logger.warning("Page %s could not be read: %s", url, record.reason if record else "not in the WARC files")
+    pages.missing.append(page_address(url))
+    if record is not None:
+        pages.lost.append(record)

@@ -226,9 +226,11 @@ class SectionWalk:
                 choice.counts["list/repeated_items"] += 1
                 continue
             info = known.get(candidate.canonical)
-            # A full walk re-checks everything; otherwise only young articles are due.
+            # A full walk re-checks everything; otherwise only young articles are due, and those
+            # stored with pages missing.
             due = info is not None and (
                 self.mode == FULL
+                or (info.kind == "article" and not info.complete)
                 or (
                     info.kind == "article"
                     and info.date_published is not None

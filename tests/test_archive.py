@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select, text
 
-from crawler.items import ArticleAliasesItem, ArticleItem, DeadUrlItem
+from crawler.items import ArticleAliasesItem, ArticleItem, DeadUrlItem, FailedUrlItem
 from pipelines.archive import Archive, alembic_config, create_archive_engine
 from pipelines.archive.models import (
     Article,
@@ -293,6 +293,46 @@ def test_dead_urls_are_recorded_once_and_mark_an_archived_article_gone(archive):
     assert row.gone_at is not None
     archive.store([make_item()])
     assert rows(archive, Article)[0].gone_at is None
+
+
+PAGE_2 = URL.replace(".html", "_2.html")
+PAGE_3 = URL.replace(".html", "_3.html")
+
+
+def test_an_incomplete_article_is_stored_with_its_lost_pages_and_completed_by_a_later_run(archive):
+    lost = [
+        FailedUrlItem(url=PAGE_2, reason=f"page 2 of {URL}: HTTP 503 after retries"),
+        DeadUrlItem(PAGE_3, PAGE_3, "http_error", f"page 3 of {URL}: HTTP 404", 404, URL),
+    ]
+    incomplete = make_item(pages_expected=3, pages_stored=1, pages_missing=[PAGE_2, PAGE_3])
+    archive.store([incomplete, *lost])
+    (row,) = rows(archive, Article)
+    assert (row.pages_expected, row.pages_stored, row.pages_missing) == (3, 1, [PAGE_2, PAGE_3])
+    assert archive.known([URL])[URL].complete is False
+    assert archive.unresolved_failed_urls() == [PAGE_2]
+    assert [dead.url for dead in rows(archive, DeadUrl)] == [PAGE_3]
+    # The article does not count as gone: a page of it is dead, not the article.
+    assert row.gone_at is None
+
+    whole = make_item(article_body=BODY + "\nPage two.\nPage three.", pages_expected=3, pages_stored=3)
+    result = archive.store([whole])
+    assert result.updated == 1 and count(archive, ArticleVersion) == 2
+    (row,) = rows(archive, Article)
+    assert (row.pages_stored, row.pages_missing) == (3, [])
+    assert archive.known([URL])[URL].complete is True
+    assert archive.unresolved_failed_urls() == [] and rows(archive, DeadUrl) == []
+
+
+def test_a_page_back_that_adds_no_text_updates_the_pages_and_figures_without_a_version(archive):
+    archive.store([make_item(pages_expected=2, pages_stored=1, pages_missing=[PAGE_2])])
+    figures = [
+        {"src": "https://img2.chinadaily.com.cn/x.jpeg", "caption": None},
+        {"src": "y", "caption": "Y"},
+    ]
+    result = archive.store([make_item(pages_expected=2, pages_stored=2, images=figures)])
+    assert result.unchanged == 1 and count(archive, ArticleVersion) == 1
+    (row,) = rows(archive, Article)
+    assert (row.pages_stored, row.pages_missing, row.images) == (2, [], figures)
 
 
 def test_crawl_runs_keep_their_stats(archive):

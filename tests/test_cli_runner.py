@@ -7,6 +7,8 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
 from crawler.cli import cli
+from crawler.items import ArticleItem, DeadUrlItem, FailedUrlItem
+from pipelines.archive import Archive
 from tests.databases import archive_database
 from tests.sample_archive import BASE, fill_sample_archive
 
@@ -150,6 +152,42 @@ def test_export_takes_its_format_from_the_file_name(archive, tmp_path):
     code, _, stderr = invoke("export", "-o", str(tmp_path / "articles.txt"), "--db", archive)
     assert code == 2 and one_line_error(stderr) and "give --format" in stderr
     assert not (tmp_path / "articles.txt").exists()
+
+
+def test_show_and_dead_tell_the_pages_an_article_was_stored_without(tmp_path):
+    url = BASE.format(day=20, n=99)
+    page_2, page_3 = url.replace(".html", "_2.html"), url.replace(".html", "_3.html")
+    with archive_database("sqlite", tmp_path, migrated=True) as database:
+        archive = Archive.open(database)
+        article = ArticleItem(
+            url=url,
+            canonical_url=url,
+            headline="Gallery: spring on the river",
+            article_body="Page one.",
+            pages_expected=3,
+            pages_stored=1,
+            pages_missing=[page_2, page_3],
+        )
+        archive.store(
+            [
+                article,
+                FailedUrlItem(url=page_2, reason=f"page 2 of {url}: HTTP 503 after retries"),
+                DeadUrlItem(page_3, page_3, "http_error", f"page 3 of {url}: HTTP 404", 404, url),
+            ]
+        )
+        archive.close()
+        code, output, _ = invoke("show", url, "--db", database)
+        assert code == 0
+        assert "Incomplete: 1 of 3 pages stored" in output
+        assert f"missing {page_2} (failed: page 2 of {url}: HTTP 503 after retries)" in output
+        assert f"missing {page_3} (http_error: page 3 of {url}: HTTP 404)" in output
+        code, output, _ = invoke("dead", "--json", "--db", database)
+        assert {(row["kind"], row["url"]) for row in map(json.loads, output.splitlines())} == {
+            ("failed", page_2),
+            ("http_error", page_3),
+        }
+        code, output, _ = invoke("dead", "--kind", "failed", "--json", "--db", database)
+        assert [json.loads(line)["url"] for line in output.splitlines()] == [page_2]
 
 
 def test_no_progress_bar_when_standard_error_is_not_a_terminal(archive):

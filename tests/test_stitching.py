@@ -9,12 +9,16 @@ from scrapy.utils.test import get_crawler
 from twisted.internet.error import TimeoutError as DownloadTimeout
 
 from crawler import stitching
-from crawler.items import ArticleItem, FailedUrlItem
+from crawler.items import ArticleItem, DeadUrlItem, FailedUrlItem
 from crawler.pages.article_page import ArticlePage
 from crawler.replay import NotCaptured
 from tests.site import LocalSite, SiteModel
+from tests.site.templates import not_found_page
+
+NOT_FOUND = not_found_page().encode()
 
 ORIGIN = "http://127.0.0.1:8000"
+SITE = "https://www.chinadaily.com.cn"
 SECTION = "/world/asia_pacific"
 
 
@@ -61,10 +65,23 @@ def stat(crawler, name):
     return crawler.stats.get_value(name)
 
 
+def address(article, number):
+    return SITE + article.path(number)
+
+
+def lines_of(article, numbers):
+    return "\n".join(line for number in numbers for line in article.pages[number - 1])
+
+
 def test_every_extra_page_is_fetched_and_joined_in_order():
-    result, article, crawler, engine = run()
-    assert isinstance(result, ArticleItem)
+    (result, *lost), article, crawler, engine = run()
+    assert isinstance(result, ArticleItem) and lost == []
     assert result.article_body == article.body
+    assert (result.pages_expected, result.pages_stored, result.pages_missing) == (
+        len(article.pages),
+        len(article.pages),
+        [],
+    )
     assert [request.url for request in engine.asked] == [
         ORIGIN + article.path(n) for n in range(2, len(article.pages) + 1)
     ]
@@ -72,6 +89,7 @@ def test_every_extra_page_is_fetched_and_joined_in_order():
     assert all(request.meta["article_first_page"] == ORIGIN + article.path() for request in engine.asked)
     assert stat(crawler, "article/extra_pages") == len(article.pages) - 1
     assert stat(crawler, "article/extracted") == 1
+    assert stat(crawler, "article/incomplete") is None
 
 
 def test_the_extra_pages_of_a_rendered_article_are_rendered_too():
@@ -79,40 +97,68 @@ def test_the_extra_pages_of_a_rendered_article_are_rendered_too():
     assert engine.asked and all(request.meta["render"] for request in engine.asked)
 
 
-def test_an_extra_page_failing_for_a_passing_reason_leaves_the_article_to_the_next_run():
+def test_a_page_failing_for_a_passing_reason_is_a_failed_url_and_the_article_is_stored_without_it():
     _, article = multipage_article()
-    result, _, crawler, _ = run({article.path(3): (503, {}, b"busy")})
-    assert result == FailedUrlItem(
-        url=article.canonical_url, reason=f"extra page {ORIGIN + article.path(3)}: HTTP 503"
-    )
-    assert stat(crawler, "article/incomplete") == 1
-    assert stat(crawler, "article/extracted") is None
+    (result, *lost), _, crawler, engine = run({article.path(3): (503, {}, b"busy")})
+    others = [n for n in range(1, len(article.pages) + 1) if n != 3]
+    assert result.article_body == lines_of(article, others)
+    assert (result.pages_stored, result.pages_expected) == (len(article.pages) - 1, len(article.pages))
+    assert result.pages_missing == [address(article, 3)]
+    assert lost == [
+        FailedUrlItem(
+            url=address(article, 3), reason=f"page 3 of {article.canonical_url}: HTTP 503 after retries"
+        )
+    ]
+    # The pages after the lost one are still read: the first page's pager names them all.
+    assert len(engine.asked) == len(article.pages) - 1
+    assert (stat(crawler, "article/incomplete"), stat(crawler, "article/missing_pages")) == (1, 1)
+    assert stat(crawler, "article/extracted") == 1
 
 
 def test_a_download_error_is_a_failed_url_with_its_reason():
     _, article = multipage_article()
-    result, _, _, _ = run({article.path(2): DownloadTimeout("took too long")})
-    assert isinstance(result, FailedUrlItem)
-    assert result.reason.startswith(f"extra page {ORIGIN + article.path(2)}: TimeoutError")
+    (result, lost), _, _, _ = run({article.path(2): DownloadTimeout("took too long")})
+    assert result.pages_missing == [address(article, 2)]
+    assert isinstance(lost, FailedUrlItem)
+    assert lost.reason.startswith(f"page 2 of {article.canonical_url}: TimeoutError")
 
 
 @pytest.mark.parametrize(
-    ("answer", "why"),
+    ("answer", "kind", "reason"),
     [
-        ((404, {}, b"<html><body>gone</body></html>"), "a page the site does not have"),
-        (NotCaptured("not in the WARC files"), "a page a replayed crawl did not capture"),
+        ((404, {}, b"<html><body>gone</body></html>"), "http_error", "HTTP 404"),
+        ((200, {}, NOT_FOUND), "soft404", "not-found page"),
+        (
+            (200, {}, b"<html><body><div id='lft-art'><h1>H</h1></div></body></html>"),
+            "thin",
+            "no text on the page",
+        ),
     ],
 )
-def test_the_article_is_kept_with_the_pages_it_has(answer, why):
+def test_a_page_the_site_does_not_have_is_a_dead_url_and_the_article_is_stored_without_it(
+    answer, kind, reason
+):
     _, article = multipage_article()
-    result, _, crawler, _ = run({article.path(3): answer})
-    assert isinstance(result, ArticleItem), why
-    assert result.article_body == "\n".join(line for page in article.pages[:2] for line in page)
+    (result, lost), _, crawler, _ = run({article.path(3): answer})
+    assert result.pages_missing == [address(article, 3)]
+    assert lost == DeadUrlItem(
+        url=address(article, 3),
+        canonical_url=address(article, 3),
+        kind=kind,
+        reason=f"page 3 of {article.canonical_url}: {reason}",
+        status=answer[0],
+        referrer=ORIGIN + article.path(),
+    )
     assert stat(crawler, "article/missing_pages") == 1
-    assert stat(crawler, "article/extracted") == 1
 
 
-def test_an_extra_page_redirected_back_to_the_first_is_no_page_of_the_article_and_ends_the_stitching():
+def test_a_page_a_replayed_crawl_did_not_capture_leaves_the_article_incomplete_and_records_nothing():
+    _, article = multipage_article()
+    (result, *lost), _, _, _ = run({article.path(3): NotCaptured("not in the WARC files")})
+    assert result.pages_missing == [address(article, 3)] and lost == []
+
+
+def test_an_extra_page_redirected_back_to_the_first_is_no_page_of_the_article():
     model, article = multipage_article()
     site = LocalSite(model)
     status, headers, body = site.respond(article.path())
@@ -122,11 +168,10 @@ def test_an_extra_page_redirected_back_to_the_first_is_no_page_of_the_article_an
             ORIGIN + article.path(), status=status, headers=headers, body=body, request=request
         )
 
-    result, _, crawler, engine = run({article.path(2): back_to_the_first_page})
-    assert isinstance(result, ArticleItem)
-    assert result.article_body == "\n".join(article.pages[0])
-    assert len(engine.asked) == 1
-    assert stat(crawler, "article/missing_pages") == 1
+    (result, lost), _, _, _ = run({article.path(2): back_to_the_first_page})
+    assert result.article_body == lines_of(article, [1, *range(3, len(article.pages) + 1)])
+    assert (lost.kind, lost.url) == ("redirect", address(article, 2))
+    assert lost.reason == f"page 2 of {article.canonical_url}: redirected to {ORIGIN + article.path()}"
 
 
 def test_a_pager_that_never_ends_is_cut_at_the_most_pages_an_article_may_have(monkeypatch):
@@ -143,7 +188,7 @@ def test_a_pager_that_never_ends_is_cut_at_the_most_pages_an_article_may_have(mo
         return HtmlResponse(request.url, body=page.encode(), request=request)
 
     answers = {article.path(n): endless for n in range(2, 10)}
-    result, _, crawler, engine = run(answers)
-    assert isinstance(result, ArticleItem)
-    assert len(engine.asked) == 4
-    assert stat(crawler, "article/missing_pages") == 1
+    (result, *lost), _, crawler, engine = run(answers)
+    assert len(engine.asked) == 4 and lost == []
+    assert (result.pages_stored, result.pages_expected, result.pages_missing) == (5, 5, [])
+    assert stat(crawler, "article/pages_cut") == 1

@@ -240,13 +240,18 @@ def stats(
 
 
 @cli.command(epilog="Example: chinadaily-archive dead --kind soft404 --limit 20")
-@click.option("--kind", type=click.Choice(["soft404", "http_error", "redirect", "thin"]))
+@click.option(
+    "--kind",
+    type=click.Choice(["soft404", "http_error", "redirect", "thin", "failed"]),
+    help="Only this kind; 'failed': fetches that failed and are tried again next run.",
+)
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
 @_shared
 @click.pass_context
 @_reporting
 def dead(context: click.Context, kind: str | None, limit: int, db: str | None, as_json: bool | None) -> None:
-    """URLs that are not (or no longer) articles, and why."""
+    """URLs that are not (or no longer) articles, pages an article was stored without, and fetches
+    that failed and are tried again next run; and why."""
     invocation = _settle(context, db, as_json)
     _reading(lambda reader, i: commands.dead(reader, i.write(), i.as_json, kind, limit), invocation)
 

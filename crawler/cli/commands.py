@@ -126,6 +126,14 @@ def _show_article(reader: ArchiveReader, article: dict[str, Any], out: IO[str]) 
         out.write(f"also at {alias}\n")
     if article["gone_at"]:
         out.write(f"The page is gone since {when(article['gone_at'])}; the archive keeps it.\n")
+    if article["pages_missing"]:
+        out.write(
+            f"Incomplete: {article['pages_stored']} of {article['pages_expected']} pages stored; "
+            "the next run that lists it fetches it again.\n"
+        )
+        for page in article["pages_missing"]:
+            reason = f": {page['reason']}" if page["reason"] else ""
+            out.write(f"  missing {page['url']} ({page['kind']}{reason})\n")
     out.write("\n" + "\n\n".join(article["article_body"].splitlines()) + "\n")
     for image in article["images"]:
         out.write(

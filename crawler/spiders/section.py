@@ -66,8 +66,9 @@ class SectionSpider(Spider):
         self.section_path = self.arguments.path
         self.origin = ""
         self.walk: SectionWalk
-        self.retrying: set[str] = set()
-        """Canonical URLs that failed in earlier runs: fetched and judged now, they are resolved."""
+        self.retrying: dict[str, set[str]] = {}
+        """URLs that failed in earlier runs, by the canonical URL they belong to (an article's failed
+        page by its article's): fetched and judged now, they are resolved."""
         self.shared_run: SharedRun | None = None
         """The shared run this worker belongs to, with REDIS_URL set (crawler/distributed.py sets it)."""
 
@@ -126,15 +127,21 @@ class SectionSpider(Spider):
             self._share(mode=self.walk.mode)
         retry_urls = await storage.use(lambda archive: archive.unresolved_failed_urls()) if storage else []
         # Every worker of a shared run knows the URLs being retried, to mark them resolved.
-        self.retrying = set(retry_urls)
+        self.retrying = {}
+        for failed in retry_urls:
+            self.retrying.setdefault(canonical_url(failed), set()).add(failed)
         if joining:
             return
         if retry_urls:
             logger.info("Trying first %d URLs that failed in earlier runs", len(retry_urls))
-        for canonical in retry_urls:
+        for failed in retry_urls:
+            # A failed page of an article (…_3.html) is retried by fetching the whole article.
+            canonical = canonical_url(failed) if is_article_url(failed) else failed
             url = self.origin + urlsplit(canonical).path
             self._count("retry_failed/requests")
             if is_article_url(url):
+                if canonical in self.walk.requested:
+                    continue
                 self.walk.requested.add(canonical)
                 yield self._article_request(url, Listing(), list_page=None)
             else:
@@ -165,6 +172,9 @@ class SectionSpider(Spider):
         self, url: str, listing: Listing, list_page: int | None, known: KnownUrl | None = None
     ) -> Request:
         headers = {}
+        # An incomplete article is fetched whole: its first page may not have changed.
+        if known is not None and not known.complete:
+            known = None
         if known is not None and known.http_etag:
             headers["If-None-Match"] = known.http_etag
         if known is not None and known.http_last_modified:
@@ -291,7 +301,8 @@ class SectionSpider(Spider):
             if judgement.article is not None and judgement.article_page is not None:
                 render = bool(response.meta.get("render"))
                 page, item = judgement.article_page, judgement.article
-                yield await stitch(self.crawler, self.origin, page, item, render)
+                for output in await stitch(self.crawler, self.origin, page, item, render):
+                    yield output
         for state in self._fetch_ended(response.request):
             yield state
 

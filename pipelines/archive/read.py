@@ -18,12 +18,17 @@ def known(session: Session, urls: Iterable[str]) -> dict[str, KnownUrl]:
     found: dict[str, KnownUrl] = {}
     if not wanted:
         return found
-    for url, published, etag, modified in session.execute(
+    for url, published, etag, modified, stored, expected in session.execute(
         select(
-            Article.canonical_url, Article.date_published, Article.http_etag, Article.http_last_modified
+            Article.canonical_url,
+            Article.date_published,
+            Article.http_etag,
+            Article.http_last_modified,
+            Article.pages_stored,
+            Article.pages_expected,
         ).where(Article.canonical_url.in_(wanted))
     ):
-        found[url] = KnownUrl("article", published, etag, modified)
+        found[url] = KnownUrl("article", published, etag, modified, complete=stored >= expected)
     for url, published in session.execute(
         select(ArticleUrl.url, Article.date_published)
         .join(Article, Article.id == ArticleUrl.article_id)

@@ -19,7 +19,7 @@ from crawler.items import exported_fields
 from crawler.siteurls import canonical_url
 from pipelines.archive import read, records
 from pipelines.archive.db import alembic_config, schema_head
-from pipelines.archive.models import Article, ArticleUrl, ArticleVersion, CrawlRun, DeadUrl
+from pipelines.archive.models import Article, ArticleUrl, ArticleVersion, CrawlRun, DeadUrl, FailedUrl
 from pipelines.archive.search import QueryError, parse, search_statement
 
 # The item's exported fields, between the archive's own id and its times of the article.
@@ -180,7 +180,37 @@ class ArchiveReader:
             for name, value in row._mapping.items()
             if name not in ("headline_key", "body_simhash")
         }
+        article["pages_missing"] = self._missing_pages(article.get("pages_missing") or [])
         return article
+
+    def _missing_pages(self, urls: list[str]) -> list[dict[str, Any]]:
+        """Each page an article was stored without, with what the crawl recorded of it."""
+        if not urls:
+            return []
+        with self.engine.connect() as connection:
+            dead = {
+                row.url: (row.kind, row.reason)
+                for row in connection.execute(
+                    select(DeadUrl.url, DeadUrl.kind, DeadUrl.reason).where(DeadUrl.url.in_(urls))
+                )
+            }
+            failed = {
+                row.url: ("failed", row.reason)
+                for row in connection.execute(
+                    select(FailedUrl.url, FailedUrl.reason).where(
+                        FailedUrl.url.in_(urls), FailedUrl.resolved_at.is_(None)
+                    )
+                )
+            }
+        found = {**dead, **failed}
+        return [
+            {
+                "url": url,
+                "kind": found.get(url, ("not recorded", None))[0],
+                "reason": found.get(url, (None, None))[1],
+            }
+            for url in urls
+        ]
 
     def versions(self, article_id: int) -> list[records.Version]:
         """Every version of an article, oldest first."""
@@ -259,13 +289,41 @@ class ArchiveReader:
             return [(str(row[0]), int(row[1])) for row in connection.execute(statement)]
 
     def dead_urls(self, kind: str | None = None, limit: int | None = None) -> list[records.DeadUrl]:
-        statement = select(DeadUrl).order_by(DeadUrl.last_seen_at.desc(), DeadUrl.id)
-        if kind:
-            statement = statement.where(DeadUrl.kind == kind)
-        if limit:
-            statement = statement.limit(limit)
+        """Dead URLs (of a kind), and URLs whose fetch failed and is tried again next run (kind
+        'failed'), latest first."""
+        found: list[records.DeadUrl] = []
         with self.engine.connect() as connection:
-            return [records.DeadUrl(**row._mapping) for row in connection.execute(statement)]
+            if kind != "failed":
+                statement = select(DeadUrl).order_by(DeadUrl.last_seen_at.desc(), DeadUrl.id)
+                if kind:
+                    statement = statement.where(DeadUrl.kind == kind)
+                if limit:
+                    statement = statement.limit(limit)
+                found += [records.DeadUrl(**row._mapping) for row in connection.execute(statement)]
+            if kind in (None, "failed"):
+                retried = (
+                    select(FailedUrl)
+                    .where(FailedUrl.resolved_at.is_(None))
+                    .order_by(FailedUrl.last_seen_at.desc(), FailedUrl.id)
+                )
+                if limit:
+                    retried = retried.limit(limit)
+                found += [
+                    records.DeadUrl(
+                        row.id,
+                        row.url,
+                        row.url,
+                        "failed",
+                        None,
+                        row.reason,
+                        None,
+                        row.first_seen_at,
+                        row.last_seen_at,
+                    )
+                    for row in connection.execute(retried)
+                ]
+        found.sort(key=lambda row: row.last_seen_at, reverse=True)
+        return found[:limit] if limit else found
 
     def dead_counts(self) -> list[tuple[str, int]]:
         statement = select(DeadUrl.kind, func.count()).group_by(DeadUrl.kind).order_by(DeadUrl.kind)

@@ -15,6 +15,8 @@ class KnownUrl:
     date_published: datetime | None = None
     http_etag: str | None = None
     http_last_modified: str | None = None
+    complete: bool = True
+    """False for an article stored with pages missing: it is fetched again, whole, when listed."""
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,8 @@ class ArticleWriter:
         self.by_id: dict[str, Article] = {}
         self.by_key: defaultdict[str, list[Article]] = defaultdict(list)
         self.aliases: dict[str, ArticleUrl] = {}
+        self.pages_back: set[str] = set()
+        """Pages of articles that were missing and have now been read (their dead or failed URLs go)."""
 
     def prefetch(
         self, items: Sequence[ArticleItem], alias_urls: Iterable[str] = (), article_urls: Iterable[str] = ()
@@ -98,6 +100,7 @@ class ArticleWriter:
         digest = content_hash(item.headline, item.authors, item.article_body)
         row = self.by_url.get(item.canonical_url)
         if row is not None:
+            self.pages_back |= set(row.pages_missing or []) - set(item.pages_missing)
             outcome = ArticleOutcome(self._refresh(row, item, digest), row)
         elif (alias := self.aliases.get(item.canonical_url)) is not None:
             alias.last_seen_at = self.now
@@ -185,6 +188,16 @@ class ArticleWriter:
         if row.content_hash == digest:
             if item.date_modified is not None:
                 row.date_modified = item.date_modified
+            if (row.pages_stored, row.pages_missing or []) != (item.pages_stored, item.pages_missing):
+                # A page back (or lost) that changes no text: its figures and the counts still do.
+                for name in (
+                    "pages_expected",
+                    "pages_stored",
+                    "pages_missing",
+                    "images",
+                    "article_body_html",
+                ):
+                    setattr(row, name, copy.deepcopy(getattr(item, name)))
             return "unchanged"
         _fill(row, item, digest)
         self.session.add(self._version(row, item))

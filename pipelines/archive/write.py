@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from crawler import statkeys as keys
@@ -72,7 +72,10 @@ def store(session: Session, items: Iterable[Any], run_id: int | None, rules: Ded
             result.failed += 1
     fetched = {item.canonical_url for item in articles} | {dead.canonical_url for dead in dead_urls}
     fetched |= {failed.url for failed in failed_urls if failed.resolved}
+    # An article's page that was missing and has been read: it is neither failed nor dead now.
+    fetched |= writer.pages_back
     result.resolved += _resolve(session, fetched, now)
+    _forget_dead(session, writer.pages_back)
     for state in batch[CrawlStateItem]:
         _store_walk(session, state, now)
     return result
@@ -166,6 +169,13 @@ def _resolve(session: Session, urls: set[str], now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _forget_dead(session: Session, urls: set[str]) -> None:
+    if urls:
+        session.execute(
+            delete(DeadUrl).where(DeadUrl.url.in_(urls)).execution_options(synchronize_session=False)
+        )
 
 
 def _store_failed(session: Session, item: FailedUrlItem, now: datetime) -> None:
