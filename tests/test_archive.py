@@ -309,6 +309,8 @@ def test_an_incomplete_article_is_stored_with_its_lost_pages_and_completed_by_a_
     (row,) = rows(archive, Article)
     assert (row.pages_expected, row.pages_stored, row.pages_missing) == (3, 1, [PAGE_2, PAGE_3])
     assert archive.known([URL])[URL].complete is False
+    assert archive.incomplete_articles(since=datetime.now(UTC) - timedelta(days=3)) == [URL]
+    assert archive.incomplete_articles(since=datetime.now(UTC) + timedelta(minutes=1)) == []
     assert archive.unresolved_failed_urls() == [PAGE_2]
     assert [dead.url for dead in rows(archive, DeadUrl)] == [PAGE_3]
     # The article does not count as gone: a page of it is dead, not the article.
@@ -320,6 +322,7 @@ def test_an_incomplete_article_is_stored_with_its_lost_pages_and_completed_by_a_
     (row,) = rows(archive, Article)
     assert (row.pages_stored, row.pages_missing) == (3, [])
     assert archive.known([URL])[URL].complete is True
+    assert archive.incomplete_articles(since=datetime.now(UTC) - timedelta(days=3)) == []
     assert archive.unresolved_failed_urls() == [] and rows(archive, DeadUrl) == []
 
 

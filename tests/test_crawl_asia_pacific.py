@@ -24,6 +24,10 @@ FIELDS = (
     "article_body",
     "images",
     "language",
+    "template",
+    "pages_expected",
+    "pages_stored",
+    "pages_missing",
 )
 
 

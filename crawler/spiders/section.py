@@ -126,6 +126,10 @@ class SectionSpider(Spider):
             self.crawler.stats.set_value(keys.WALK_MODE, self.walk.mode)
             self._share(mode=self.walk.mode)
         retry_urls = await storage.use(lambda archive: archive.unresolved_failed_urls()) if storage else []
+        # An article stored without some of its pages is fetched whole again while it is young:
+        # the site may finish publishing a gallery's pages late, or bring a lost page back.
+        since = datetime.now(UTC) - self.walk.recheck_age
+        incomplete = await storage.use(lambda archive: archive.incomplete_articles(since)) if storage else []
         # Every worker of a shared run knows the URLs being retried, to mark them resolved.
         self.retrying = {}
         for failed in retry_urls:
@@ -134,17 +138,21 @@ class SectionSpider(Spider):
             return
         if retry_urls:
             logger.info("Trying first %d URLs that failed in earlier runs", len(retry_urls))
-        for failed in retry_urls:
+        if incomplete:
+            logger.info("Fetching again %d articles stored with pages missing", len(incomplete))
+        retries = [(url, "retry_failed/requests") for url in retry_urls]
+        for failed, stat in [*retries, *((url, "retry_incomplete/requests") for url in incomplete)]:
             # A failed page of an article (…_3.html) is retried by fetching the whole article.
             canonical = canonical_url(failed) if is_article_url(failed) else failed
             url = self.origin + urlsplit(canonical).path
-            self._count("retry_failed/requests")
             if is_article_url(url):
                 if canonical in self.walk.requested:
                     continue
+                self._count(stat)
                 self.walk.requested.add(canonical)
                 yield self._article_request(url, Listing(), list_page=None)
             else:
+                self._count(stat)
                 yield self._list_request(url, retry=True)
         yield self._list_request(self.section_url)
 

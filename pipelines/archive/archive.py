@@ -96,5 +96,9 @@ class Archive:
         """URLs whose last fetch failed for a passing reason, oldest first."""
         return self._read(lambda session: read.unresolved_failed_urls(session, limit))
 
+    def incomplete_articles(self, since: datetime, limit: int = 1000) -> list[str]:
+        """Articles first archived since then with pages missing, oldest first."""
+        return self._read(lambda session: read.incomplete_articles(session, since, limit))
+
     def probe_fingerprints(self, origin: str) -> list[ProbeRecord]:
         return self._read(lambda session: read.probe_fingerprints(session, origin))

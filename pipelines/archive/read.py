@@ -69,6 +69,17 @@ def unresolved_failed_urls(session: Session, limit: int = 1000) -> list[str]:
     return list(session.scalars(statement))
 
 
+def incomplete_articles(session: Session, since: datetime, limit: int = 1000) -> list[str]:
+    """Canonical URLs of articles first archived since then and stored with pages missing."""
+    statement = (
+        select(Article.canonical_url)
+        .where(Article.pages_stored < Article.pages_expected, Article.first_seen_at >= since)
+        .order_by(Article.first_seen_at)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
 def probe_fingerprints(session: Session, origin: str) -> list[ProbeRecord]:
     rows = session.scalars(select(ProbeFingerprint).where(ProbeFingerprint.origin == origin))
     return [

@@ -14,8 +14,21 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--articles", type=int, default=45, help="articles in World > Asia-Pacific")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--page-fault",
+        action="append",
+        default=[],
+        metavar="INDEX:PAGE:KIND",
+        help="answer a page of an Asia-Pacific article with a fault, e.g. 19:3:http_503 (repeatable)",
+    )
     args = parser.parse_args()
-    model = SiteModel({"/world/asia_pacific": args.articles, "/world/europe": 6}, seed=args.seed)
+    page_faults = {}
+    for fault in args.page_fault:
+        index, page, kind = fault.split(":")
+        page_faults[(int(index), int(page))] = kind
+    model = SiteModel(
+        {"/world/asia_pacific": args.articles, "/world/europe": 6}, seed=args.seed, page_faults=page_faults
+    )
     server = make_server(LocalSite(model), args.port, args.host)
     host, port = server.server_address[:2]
     print(f"Local China Daily on http://{host}:{port}/world/asia_pacific  (Ctrl-C stops)", flush=True)

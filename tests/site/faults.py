@@ -23,9 +23,11 @@ ARCHIVED = (
 )
 FAILED = ("http_500", "http_502", "http_503", "slow", "reset", "short", "huge", "gzip_bomb", "redirect_loop")
 DEAD = ("not_html",)
+# For a page of a multi-page article (SiteModel.page_faults): the site has lost that page.
+LOST_PAGE = ("http_404",)
 # The site's article template changed (its container renamed): read by the generic fallback.
 CHANGED = ("template_changed",)
-FAULT_KINDS = (*ARCHIVED, *FAILED, *DEAD, *CHANGED, "ten_thousand_paragraphs")
+FAULT_KINDS = (*ARCHIVED, *FAILED, *DEAD, *CHANGED, *LOST_PAGE, "ten_thousand_paragraphs")
 # Past the crawl's download timeout and size limit, which the fault tests lower to these.
 SLOW_SECONDS = 4.0
 HUGE_BYTES = 3_000_000
@@ -48,6 +50,8 @@ class Answer:
 def apply(kind: str, path: str, answer: Answer, attempt: int) -> Answer:
     """The fault's answer for an article page whose normal answer is `answer`."""
     text_type = {"Content-Type": "text/html; charset=utf-8"}
+    if kind == "http_404":
+        return Answer(404, text_type, b"<html><body>Not Found</body></html>")
     if kind.startswith("http_5"):
         status = int(kind.removeprefix("http_"))
         return Answer(status, text_type, f"<html><body>Error {status}</body></html>".encode())

@@ -134,6 +134,9 @@ class ArticleData:
     """Its headline, byline and body are written into the page by a script."""
     edition_of: int | None = None
     """For a regional edition: the index of the original story it repeats under its own id."""
+    template: str = "news"
+    """The site template its pages are in: 'news', 'photo' (a photo story, one figure a page) or
+    'legacy' (the old CMS's markup, with its enpproperty metadata comment)."""
 
     @property
     def old_style(self) -> bool:
@@ -170,6 +173,8 @@ class ArticleData:
         """The archive row this article must become, in the columns of DESIGN.md."""
         published = self.published.astimezone(UTC)
         modified: datetime | None = self.updated.astimezone(UTC)
+        if self.template == "legacy":
+            modified = None  # the legacy page prints no time; its date is the CMS comment's
         if self.fault == "date_future":
             modified = None  # an impossible time is no time
         elif self.fault == "date_none":
@@ -189,6 +194,10 @@ class ArticleData:
             "article_body": self.body,
             "images": [{"src": "https:" + src, "caption": caption} for _, _, src, caption in self.images],
             "language": "en",
+            "template": self.template,
+            "pages_expected": len(self.pages),
+            "pages_stored": len(self.pages),
+            "pages_missing": [],
         }
 
 
@@ -231,6 +240,9 @@ class SiteModel:
         script_built: tuple[int, ...] = (),
         faults: dict[int, str] | None = None,
         foreign_links: bool = False,
+        photo_stories: tuple[int, ...] = (8,),
+        legacy_articles: tuple[int, ...] = (40,),
+        page_faults: dict[tuple[int, int], str] | None = None,
     ) -> None:
         self.sections = dict(sections or {"/world/asia_pacific": 45, "/world/europe": 6})
         self.seed = seed
@@ -245,6 +257,12 @@ class SiteModel:
         self.script_built = set(script_built)
         self.faults: dict[int, str] = dict(faults or {})
         self.foreign_links = foreign_links
+        self.photo_stories = set(photo_stories)
+        """Articles of /world/asia_pacific that are photo stories: five pages, a captioned photo each."""
+        self.legacy_articles = set(legacy_articles)
+        """Old-CMS articles of /world/asia_pacific served in the legacy template (listed without a time)."""
+        self.page_faults: dict[tuple[int, int], str] = dict(page_faults or {})
+        """(article index, page number) of /world/asia_pacific -> a fault that page is answered with."""
         """List page 1 also links to another host, the Chinese subsite and a script."""
         """Articles of /world/asia_pacific answered with a fault of tests/site/faults.py."""
         """The CSS class of list items; another one is the site changing its list template."""
@@ -353,6 +371,22 @@ class SiteModel:
             src = f"//img2.chinadaily.com.cn/images/{local:%Y%m}/{local:%d}/{index:024x}.jpeg"
             caption = None if index % 4 == 2 else f"People attend an event in {city}. [Photo/Agencies]"
             images.append((1, 1, src, caption))
+        template = "news"
+        if section == "/world/asia_pacific" and index in self.photo_stories:
+            template, authors, source = "photo", [], "chinadaily.com.cn"
+            byline = f"{source} | {stamp}"
+            photographer = _name(rng)
+            pages = [[_text(rng, rng.randrange(18, 40)) for _ in range(rng.randrange(1, 3))] for _ in range(5)]
+            local = published.astimezone(BEIJING)
+            images = [
+                (
+                    page,
+                    0,
+                    f"//img2.chinadaily.com.cn/images/{local:%Y%m}/{local:%d}/{index:020x}{page:04x}.jpeg",
+                    f"Photo {page} of {topic} in {city}. [Photo by {photographer}/For chinadaily.com.cn]",
+                )
+                for page in range(1, 6)
+            ]
         article = ArticleData(
             section=section,
             index=index,
@@ -367,7 +401,10 @@ class SiteModel:
             images=images,
             inlined_not_found=index in self.inlined_not_found and section == "/world/asia_pacific",
             script_built=index in self.script_built and section == "/world/asia_pacific",
+            template=template,
         )
+        if section == "/world/asia_pacific" and index in self.legacy_articles and article.old_style:
+            article = replace(article, template="legacy", listed_without_date=True)
         fault = self.faults.get(index) if section == "/world/asia_pacific" else None
         return self._with_fault(article, fault) if fault else article
 

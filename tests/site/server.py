@@ -59,7 +59,10 @@ class LocalSite:
         """The answer to a request, faults included (a pause, a cut connection)."""
         status, headers, body = self.respond(path, request_headers)
         found = self.model.find(path)
-        kind = self.model.faults.get(found[0].index) if found and found[0].section == FAULTY_SECTION else None
+        kind = None
+        if found and found[0].section == FAULTY_SECTION:
+            article, page = found
+            kind = self.model.page_faults.get((article.index, page)) or self.model.faults.get(article.index)
         answer = faults.Answer(status, headers, body)
         if kind and status == 200:
             return faults.apply(kind, path, answer, self.requests[path])

@@ -175,7 +175,7 @@ def _byline_html(article: ArticleData) -> str:
     )
 
 
-def _body_html(article: ArticleData, page: int) -> str:
+def _body_html(article: ArticleData, page: int, pager: bool = True) -> str:
     parts = []
     for n, text in enumerate(article.pages[page - 1]):
         for image_page, before, src, caption in article.images:
@@ -185,19 +185,8 @@ def _body_html(article: ArticleData, page: int) -> str:
                     f'<figure class="image" style="display:table"><img src="{src}" />{caption_html}</figure>'
                 )
         parts.append(f"<p>{html.escape(text, quote=False)}</p>")
-    if len(article.pages) > 1:
-        links = []
-        if page > 1:
-            links.append(f'<a class="pagestyle" href="{_link(article, page=page - 1)}">Previous</a>')
-        for number in range(1, len(article.pages) + 1):
-            links.append(
-                f"<span>{number}</span>"
-                if number == page
-                else f'<a href="{_link(article, page=number)}">{number}</a>'
-            )
-        if page < len(article.pages):
-            links.append(f'<a class="pagestyle" href="{_link(article, page=page + 1)}">Next</a>')
-        parts.append(f'<div id="div_currpage">{" ".join(links)}</div>')
+    if pager and len(article.pages) > 1:
+        parts.append(_pager(article, page))
     return "\n".join(parts)
 
 
@@ -216,7 +205,112 @@ def not_found_block() -> str:
 """
 
 
+def _pager(article: ArticleData, page: int) -> str:
+    """The pager of a multi-page article: Previous, the page numbers (this one a span), Next."""
+    links = []
+    if page > 1:
+        links.append(f'<a class="pagestyle" href="{_link(article, page=page - 1)}">Previous</a>')
+    for number in range(1, len(article.pages) + 1):
+        links.append(
+            f"<span>{number}</span>" if number == page else f'<a href="{_link(article, page=number)}">{number}</a>'
+        )
+    if page < len(article.pages):
+        links.append(f'<a class="pagestyle" href="{_link(article, page=page + 1)}">Next</a>')
+    return f'<div id="div_currpage">{" ".join(links)}</div>'
+
+
+def _head(article: ArticleData, page: int) -> str:
+    when = article.published.astimezone(BEIJING)
+    description = html.escape(article.pages[0][0][:160])
+    return f"""<!DOCTYPE html>
+<html>
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<title>{html.escape(article.headline)} - Chinadaily.com.cn</title>
+<meta name="description" content="{description}" />
+<meta name="contentid" content="{article.article_id}" />
+<meta name="publishdate" content="{when:%Y-%m-%d}" />
+<meta name="source" content="{html.escape(article.source)}" />
+<meta property="og:title" content="{html.escape(article.headline)}" />
+<meta property="og:url" content="https://www.chinadaily.com.cn{article.path(page)}" />
+</head>
+"""
+
+
+def _footer() -> str:
+    footer = _frame()["sidebar_and_footer"]
+    return footer[footer.index("<!-- 公共尾部开始 -->") :]
+
+
+def photo_page(article: ArticleData, page: int, picks: list[ArticleData]) -> str:
+    """A photo story's page as the site's photo template has it: the logo and breadcrumb inside
+    div.main_art, the headline in div.ce_art, share buttons inside the byline, the picture linking
+    to the next photo, then the photo and its text, then the pager."""
+    frame = _frame()
+    name = html.escape(_section_name(article.section))
+    following = _link(article, page=page % len(article.pages) + 1)
+    share = (
+        '<a href="javascript:void(0)" class="wx">Share - WeChat</a> '
+        '<a href="https://www.facebook.com/sharer.php" target="_blank">Facebook</a> '
+        '<a href="https://twitter.com/intent/tweet" target="_blank">X</a>'
+    )
+    main = f"""<ol class="breadcrumb res-m" id="bread-nav1">
+  <li><a href="{HOST}">Home</a></li><li><a href="{HOST}/world">World</a></li> / {name}
+</ol>
+<div class="main_art">
+  <div class="w999"><div class="logo"><a href="{HOST}"><img src="//www.chinadaily.com.cn/image_e/2020/logo.png" /></a>
+    <span id="bread-nav"><a href="{HOST}">Home</a> <a href="{HOST}/world">/ World</a>
+    <a href="{HOST}{article.section}">/ {name}</a></span></div></div>
+  <div class="ce_art"><h1>{article.headline_html}</h1><h2></h2></div>
+  <div class="info"><span class="info_l">{html.escape(article.byline)} {share}</span></div>
+  <div class="picshow"><a class="pagestyle" href="{following}"><div id="apDiv1"></div></a></div>
+  <div id="Content">
+{_body_html(article, page, pager=False)}
+  </div>
+  {_pager(article, page)}
+</div>
+{_sidebar_picks(picks)}
+"""
+    return _head(article, page) + frame["header"] + frame["submenu"] + main + _footer()
+
+
+def legacy_page(article: ArticleData, page: int, picks: list[ArticleData]) -> str:
+    """An old-CMS page: its metadata in an enpproperty comment (the time it was published, its
+    authors, its title), its body between the enpcontent markers; the page prints only its source."""
+    frame = _frame()
+    when = article.published.astimezone(BEIJING)
+    name = html.escape(_section_name(article.section))
+    properties = (
+        f"<articleid>{article.article_id.removeprefix('content_')}</articleid>"
+        f"<date>{when:%Y-%m-%d %H:%M:%S}.0</date><author>{html.escape(', '.join(article.authors))}</author>"
+        f"<title>{html.escape(article.headline)}</title><keyword>{html.escape(name)}</keyword>"
+        "<subtitle></subtitle><introtitle></introtitle><siteid>1</siteid><nodeid>1031</nodeid>"
+        f"<nodename>{name}</nodename><nodesearchname></nodesearchname><picurl></picurl>"
+    )
+    main = f"""<!--enpproperty {properties}/enpproperty-->
+<div class="crumb"><a href="{HOST}">Home</a> &gt; <a href="{HOST}/world">World</a> &gt;
+  <a href="{HOST}{article.section}">{name}</a></div>
+<div id="container">
+  <div class="l_con">
+    <h1 class="ltitle">{article.headline_html}</h1>
+    <div class="titleinfo"><span>Source: {html.escape(article.source)}</span></div>
+    <div class="arcContent">
+<!--enpcontent-->{_body_html(article, page, pager=False)}<!--/enpcontent-->
+      <p class="editor">(Editor: {html.escape(article.authors[0] if article.authors else "Desk")})</p>
+      {_pager(article, page) if len(article.pages) > 1 else ""}
+    </div>
+  </div>
+{_sidebar_picks(picks)}
+</div>
+"""
+    return _head(article, page) + frame["header"] + main + _footer()
+
+
 def article_page(article: ArticleData, page: int, picks: list[ArticleData]) -> str:
+    if article.template == "photo":
+        return photo_page(article, page, picks)
+    if article.template == "legacy":
+        return legacy_page(article, page, picks)
     frame = _frame()
     when = article.published.astimezone(BEIJING)
     description = html.escape(article.pages[0][0][:160])
