@@ -189,7 +189,8 @@ class PageJudge:
     def _thin_or_article(
         self, response: Response, url: str, referrer: str | None, page: ArticlePage
     ) -> Judgement:
-        fallback = page.uses_generic()
+        # The template did not give the article, whatever the generic extractor then found.
+        fallback = page.fallback is not None
         item = page.to_item()
         if not item.headline:
             return self._make(THIN, "no headline", response, url, referrer=referrer, fallback=fallback)

@@ -208,10 +208,6 @@ class ArticlePage:
         from the template or the page's own metadata (not the generic extractor)."""
         return self._paragraphs[1] == "template" and self._headline[1] not in ("generic", "none")
 
-    def uses_generic(self) -> bool:
-        """Whether the generic extractor gave the headline or the body."""
-        return "generic" in (self._headline[1], self._paragraphs[1])
-
     def headline_from_template(self) -> bool:
         return self._headline[1] == "template"
 

@@ -240,7 +240,7 @@ class SiteModel:
         script_built: tuple[int, ...] = (),
         faults: dict[int, str] | None = None,
         foreign_links: bool = False,
-        photo_stories: tuple[int, ...] = (8,),
+        photo_stories: tuple[int, ...] = (27,),
         legacy_articles: tuple[int, ...] = (40,),
         page_faults: dict[tuple[int, int], str] | None = None,
     ) -> None:
