@@ -307,10 +307,10 @@ def _day(value: Any) -> str | None:
     return str(value)[:10] if value else None
 
 
-def quality_figures() -> dict[str, dict[str, dict[str, float | None]]]:
+def quality_figures() -> dict[str, dict[str, dict[str, Any]]]:
     """Scores on every field-labelled article page (each page of a multi-page article alone)."""
     pages = [(page, page.response()) for page in labelled_pages("article")]
-    report: dict[str, dict[str, dict[str, float | None]]] = {}
+    report: dict[str, dict[str, dict[str, Any]]] = {}
     for origin in ("real", "written"):
         report[origin] = {}
         for name, extract in EXTRACTORS.items():
