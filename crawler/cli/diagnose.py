@@ -57,7 +57,10 @@ def signals(stats: dict[str, Any]) -> dict[str, Any]:
     counts = verdict_counts(stats)
     judged = counts[Verdict.ARTICLE] + sum(counts[v] for v in DEAD_VERDICTS) + counts[Verdict.FAILED]
     found: dict[str, Any] = {name: stats.get(name) for name in DRIFT_STATS if name in stats}
-    found.update({name: value for name, value in stats.items() if name.startswith(("dates/", "verdict/"))})
+    # Which templates read the pages and which source gave each field: a template the site has
+    # changed shows as fields moving from 'template' to the next source.
+    drift = ("dates/", "verdict/", "article/template/", "field/")
+    found.update({name: value for name, value in stats.items() if name.startswith(drift)})
     found["article_pages_judged"] = judged
     if judged:
         found["fallback_rate"] = round(number(stats, keys.EXTRACT_FALLBACK) / judged, 4)
