@@ -13,6 +13,11 @@ import pytest
 from tests.databases import archive_database, unavailable
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Build matplotlib's font cache before any test: on a fresh machine it runs fc-list, a process."""
+    import matplotlib.font_manager  # noqa: F401
+
+
 @pytest.fixture(autouse=True)
 def _processes_only_in_e2e_tests(request, monkeypatch):
     """The fast lane (`pytest -m "not e2e"`) starts no process: a test that does must be marked e2e."""

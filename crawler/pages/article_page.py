@@ -21,7 +21,7 @@ from crawler.pages import dates
 from crawler.pages.breadcrumbs import breadcrumb_names, section_of
 from crawler.pages.dates import SiteTime, read_site_time
 from crawler.pages.generic_page import GenericArticlePage
-from crawler.pages.pager import article_page_links, next_links
+from crawler.pages.pager import article_page_links
 from crawler.pages.templates import find_template
 from crawler.pages.text import text_of
 from crawler.siteurls import (
@@ -224,15 +224,6 @@ class ArticlePage:
             if site_article_id(target) == this_id and number != self.page_number:
                 found.setdefault(number, target)
         return dict(sorted(found.items()))
-
-    def next_page_url(self) -> str | None:
-        """The next page of this same article, from the pager; None on its last page."""
-        this_id = site_article_id(self.response.url)
-        for target in next_links(self.response):
-            if site_article_id(target) == this_id and article_page_number(target) > self.page_number:
-                return target
-        later = [url for number, url in self.page_urls().items() if number > self.page_number]
-        return later[0] if later else None
 
     # --- The article's fields, one method each ---------------------------------------------
 
