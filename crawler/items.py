@@ -181,6 +181,15 @@ class ArticleSeenItem:
 
 
 @dataclass(frozen=True)
+class SectionListingItem:
+    """The articles one list page of a section showed, new or archived; become `section_listings` rows."""
+
+    section_path: str
+    """The section's path as on the site, no host, no trailing slash: /world/asia_pacific."""
+    canonical_urls: list[str]
+
+
+@dataclass(frozen=True)
 class CrawlStateItem:
     """How far a section's walk has reached; written after the items of those pages."""
 

@@ -1,10 +1,10 @@
 """A small archive with known content for the query tools' tests: five stories, an edit, an alias,
-a dead URL and a crawl run."""
+the sections that listed them (one story cross-listed, one listed nowhere), a dead URL and a crawl run."""
 
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from crawler.items import ArticleItem, DeadUrlItem
+from crawler.items import ArticleItem, DeadUrlItem, SectionListingItem
 from pipelines.archive import Archive
 
 BASE = "https://www.chinadaily.com.cn/a/201901/{day:02d}/WS5c38db2fa3106c65c34e{n:04x}.html"
@@ -53,6 +53,12 @@ def fill_sample_archive(database_url: str) -> None:
         aliases=["https://global.chinadaily.com.cn/a/201901/10/WS5c38db2fa3106c65c34e0000.html"],
     )
     archive.store([edited])
+    archive.store(
+        [SectionListingItem("/world/asia_pacific", [BASE.format(day=10 + n, n=n) for n in (0, 1, 2)])]
+    )
+    archive.store([SectionListingItem("/world/europe", [BASE.format(day=13, n=3)])])
+    # Listed later in a second section: a cross-listed story.
+    archive.store([SectionListingItem("/china/governmentandpolicy", [BASE.format(day=12, n=2)])])
     archive.store(
         [DeadUrlItem("http://x/a.html", BASE.format(day=28, n=99), "soft404", "not-found template", 200)]
     )

@@ -82,6 +82,10 @@ def test_search_filters_and_date_sort(archive_url):
         (["--source", "Xinhua"], {STORIES[1][0], STORIES[4][0]}),
         (["--section", "World > Europe"], {STORIES[3][0]}),
         (["--section", "world"], {story[0] for story in STORIES}),
+        (["--section", "/world"], {story[0] for story in STORIES[:4]}),
+        (["--section", "/world/europe"], {STORIES[3][0]}),
+        (["--section", "/china/"], {STORIES[2][0]}),
+        (["--section", "/world/asia"], set()),
         (["--since", "2019-01-12", "--until", "2019-01-13"], {STORIES[2][0], STORIES[3][0]}),
         (["--limit", "1"], None),
     ]:
@@ -128,6 +132,13 @@ def test_export_jsonl_csv_and_parquet(archive_url, tmp_path):
     records = [json.loads(line) for line in output.splitlines()]
     assert [r["headline"] for r in records] == [story[0] for story in STORIES]
     assert records[0]["images"] == [{"src": "https://img2.chinadaily.com.cn/x.jpeg", "caption": "A picture"}]
+    assert [r["sections"] for r in records] == [
+        ["/world/asia_pacific"],
+        ["/world/asia_pacific"],
+        ["/world/asia_pacific", "/china/governmentandpolicy"],
+        ["/world/europe"],
+        [],
+    ]
     code, _ = run(archive_url, "export", "--output", str(tmp_path / "a.csv"), "--source", "xinhua")
     assert code == 0
     with open(tmp_path / "a.csv", newline="", encoding="utf-8") as handle:
@@ -151,7 +162,14 @@ def test_stats_counts_and_charts(archive_url, tmp_path):
     assert json.loads(output.splitlines()[0]) == {"author": "Wang Xu", "articles": 2}
     code, output = run(archive_url, "--json", "stats", "--by", "month")
     assert [json.loads(line) for line in output.splitlines()] == [{"month": "2019-01", "articles": 5}]
-    code, output = run(archive_url, "stats", "--by", "section")
+    code, output = run(archive_url, "--json", "stats", "--by", "section")
+    assert code == 0 and [json.loads(line) for line in output.splitlines()] == [
+        {"section": "/world/asia_pacific", "articles": 3},
+        {"section": "(not listed)", "articles": 1},
+        {"section": "/china/governmentandpolicy", "articles": 1},
+        {"section": "/world/europe", "articles": 1},
+    ]
+    code, output = run(archive_url, "stats", "--by", "breadcrumb")
     assert code == 0 and "World > Asia-Pacific  3" in output
     for name in ("chart.png", "chart.svg"):
         code, _ = run(archive_url, "stats", "--chart", str(tmp_path / name))

@@ -69,7 +69,7 @@ def test_the_version_is_the_package_s():
         (["search", "rail link"], lambda out: "Rail link" in out or "rail link" in out.lower()),
         (["show", "1"], lambda out: BASE.format(day=10, n=0) in out),
         (["export", "--since", "2019-01-13"], lambda out: len(out.splitlines()) == 2),
-        (["stats", "--by", "section"], lambda out: "World > Asia-Pacific" in out),
+        (["stats", "--by", "section"], lambda out: "/world/asia_pacific         3" in out),
         (["dead"], lambda out: "soft404" in out),
         (["runs"], lambda out: "asia_pacific" in out),
         (["upgrade"], lambda out: "up to date" in out),

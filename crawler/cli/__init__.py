@@ -114,7 +114,9 @@ def _filters(limit_default: int | None) -> Callable[[Callable[..., Any]], Callab
                 click.option("--until", type=day, help="Published on or before this day (YYYY-MM-DD, UTC)."),
                 click.option("--author", help="An author's name, e.g. 'Wang Xu'."),
                 click.option(
-                    "--section", help="A section, e.g. 'World > Asia-Pacific' (or 'World' and below)."
+                    "--section",
+                    help="A section path the article was listed under, e.g. /world/asia_pacific (or /world "
+                    "and below); or a breadcrumb section, e.g. 'World > Asia-Pacific'.",
                 ),
                 click.option("--source", help="e.g. 'China Daily', 'Xinhua'."),
                 click.option(
@@ -218,7 +220,9 @@ def export_command(
 
 @cli.command(epilog="Example: chinadaily-archive stats --by section --since 2019-01-01")
 @click.option(
-    "--by", type=click.Choice(["day", "month", "author", "section", "source"]), help="Count per this."
+    "--by",
+    type=click.Choice(["day", "month", "author", "section", "breadcrumb", "source"]),
+    help="Count per this (section: each section path an article was listed under; breadcrumb: its page's section).",
 )
 @click.option("--chart", metavar="FILE", help="Draw articles per day to a .png or .svg (needs matplotlib).")
 @_filters(None)
@@ -233,7 +237,7 @@ def stats(
     as_json: bool | None,
     **filters: Any,
 ) -> None:
-    """Counts: articles, dead URLs, crawl runs; or articles per day, month, author, section or source."""
+    """Counts: articles, dead URLs, crawl runs; or articles per day, month, author, section, breadcrumb or source."""
     invocation = _settle(context, db, as_json)
     chosen = _make_filters(**filters)
     _reading(lambda reader, i: commands.stats(reader, i.write(), i.as_json, chosen, by, chart), invocation)

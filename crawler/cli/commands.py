@@ -124,6 +124,8 @@ def _show_article(reader: ArchiveReader, article: dict[str, Any], out: IO[str]) 
     out.write(f"\n{article['canonical_url']}\n")
     for alias in reader.aliases(article["id"]):
         out.write(f"also at {alias}\n")
+    if article["sections"]:
+        out.write(f"Listed under {', '.join(article['sections'])}\n")
     if article["gone_at"]:
         out.write(f"The page is gone since {when(article['gone_at'])}; the archive keeps it.\n")
     if article["pages_missing"]:

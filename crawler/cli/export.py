@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from crawler.cli.output import json_line, progress
-from crawler.items import INTEGER_FIELDS, LIST_FIELDS
-from pipelines.archive.reader import ArchiveReader, BadInput, Filters, export_columns
+from crawler.items import INTEGER_FIELDS
+from pipelines.archive.reader import LIST_COLUMNS, ArchiveReader, BadInput, Filters, export_columns
 from pipelines.archive.snapshot import rows_in, snapshot
 
 FORMATS = ("jsonl", "csv", "parquet", "sqlite")
@@ -87,7 +87,7 @@ def _flat(record: dict[str, Any]) -> dict[str, Any]:
     """A record as a CSV or Parquet row: lists as JSON text, times as ISO text."""
     row = {}
     for key, value in record.items():
-        if key in LIST_FIELDS:
+        if key in LIST_COLUMNS:
             row[key] = json.dumps(value, ensure_ascii=False)
         elif isinstance(value, datetime):
             row[key] = value.isoformat()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -186,6 +186,24 @@ class ProbeFingerprint(Base):
     final_url: Mapped[str] = mapped_column(Text)
     shingles: Mapped[list[int]] = mapped_column(JSONDocument)
     fetched_at: Mapped[datetime]
+
+
+class SectionListing(Base):
+    """A section list that showed an article: every section path an article was listed under."""
+
+    __tablename__ = "section_listings"
+    __table_args__ = (
+        UniqueConstraint("canonical_url", "section_path"),
+        Index("ix_section_listings_path", "section_path"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    canonical_url: Mapped[str] = mapped_column(Text)
+    """The listed link's canonical URL (an article's, or an alias of it: an edition's, a mirror's)."""
+    section_path: Mapped[str] = mapped_column(Text)
+    """The section's path as on the site, no host, no trailing slash: /world/asia_pacific."""
+    first_listed_at: Mapped[datetime]
+    last_listed_at: Mapped[datetime]
 
 
 class CrawlState(Base):

@@ -15,15 +15,26 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from crawler.items import exported_fields
+from crawler.items import LIST_FIELDS, exported_fields
 from crawler.siteurls import canonical_url
 from pipelines.archive import read, records
 from pipelines.archive.db import alembic_config, schema_head
-from pipelines.archive.models import Article, ArticleUrl, ArticleVersion, CrawlRun, DeadUrl, FailedUrl
+from pipelines.archive.models import (
+    Article,
+    ArticleUrl,
+    ArticleVersion,
+    CrawlRun,
+    DeadUrl,
+    FailedUrl,
+    SectionListing,
+)
 from pipelines.archive.search import QueryError, parse, search_statement
 
-# The item's exported fields, between the archive's own id and its times of the article.
-EXPORT_COLUMNS = ("id", *exported_fields(), "first_seen_at", "last_seen_at", "gone_at")
+# The item's exported fields, between the archive's own id and its times of the article;
+# `sections` (every section path the article was listed under) comes from section_listings.
+EXPORT_COLUMNS = ("id", *exported_fields(), "sections", "first_seen_at", "last_seen_at", "gone_at")
+LIST_COLUMNS = (*LIST_FIELDS, "sections")
+"""The exported columns that hold lists."""
 
 
 def export_columns(with_html: bool = False) -> list[str]:
@@ -132,7 +143,9 @@ class ArchiveReader:
             each = "json_each" if self.dialect == "sqlite" else "jsonb_array_elements_text"
             names = getattr(func, each)(Article.authors).table_valued("value")
             conditions.append(exists().where(func.lower(names.c.value) == filters.author.lower()))
-        if filters.section:
+        if filters.section and filters.section.startswith("/"):
+            conditions.append(self._listed_under(filters.section))
+        elif filters.section:
             conditions.append(
                 (func.lower(Article.section) == filters.section.lower())
                 | func.lower(Article.section).startswith(filters.section.lower() + " > ", autoescape=True)
@@ -140,6 +153,47 @@ class ArchiveReader:
         if filters.source:
             conditions.append(func.lower(Article.source) == filters.source.lower())
         return conditions
+
+    @staticmethod
+    def _listed_under(path: str) -> ColumnElement[bool]:
+        """The article was listed under this section path or a section below it."""
+        path = "/" + path.strip().strip("/")
+        in_section = (SectionListing.section_path == path) | SectionListing.section_path.startswith(
+            path + "/", autoescape=True
+        )
+        aliases = (
+            select(ArticleUrl.canonical_url).where(ArticleUrl.article_id == Article.id).correlate(Article)
+        )
+        return exists().where(
+            in_section,
+            (SectionListing.canonical_url == Article.canonical_url)
+            | SectionListing.canonical_url.in_(aliases.scalar_subquery()),
+        )
+
+    def sections_of(self, articles: list[tuple[int, str]]) -> dict[int, list[str]]:
+        """The section paths each article (id, canonical URL) was listed under, under its own URL
+        or another it stands under, in the order the lists first showed it."""
+        if not articles:
+            return {}
+        ids = {article_id for article_id, _ in articles}
+        owner = {url: article_id for article_id, url in articles}
+        found: dict[int, dict[str, datetime]] = {article_id: {} for article_id in ids}
+        with self.engine.connect() as connection:
+            for article_id, url in connection.execute(
+                select(ArticleUrl.article_id, ArticleUrl.canonical_url).where(ArticleUrl.article_id.in_(ids))
+            ):
+                owner.setdefault(url, article_id)
+            for url, path, first in connection.execute(
+                select(
+                    SectionListing.canonical_url, SectionListing.section_path, SectionListing.first_listed_at
+                ).where(SectionListing.canonical_url.in_(list(owner)))
+            ):
+                listed = found[owner[url]]
+                listed[path] = min(listed.get(path, first), first)
+        return {
+            article_id: sorted(listed, key=lambda path: (listed[path], path))
+            for article_id, listed in found.items()
+        }
 
     # --- Search ----------------------------------------------------------------------------
 
@@ -181,6 +235,7 @@ class ArchiveReader:
             if name not in ("headline_key", "body_simhash")
         }
         article["pages_missing"] = self._missing_pages(article.get("pages_missing") or [])
+        article["sections"] = self.sections_of([(article["id"], article["canonical_url"])])[article["id"]]
         return article
 
     def _missing_pages(self, urls: list[str]) -> list[dict[str, Any]]:
@@ -241,7 +296,7 @@ class ArchiveReader:
 
     def iter_articles(self, filters: Filters, with_html: bool = False) -> Iterator[dict[str, Any]]:
         """Every article the filters let through, oldest first, streamed a thousand at a time."""
-        names = export_columns(with_html)
+        names = [name for name in export_columns(with_html) if name != "sections"]
         statement = (
             select(*(getattr(Article, name) for name in names))
             .where(*self._conditions(filters))
@@ -251,11 +306,15 @@ class ArchiveReader:
             statement = statement.limit(filters.limit)
         with self.engine.connect() as connection:
             result = connection.execution_options(stream_results=True, yield_per=1000).execute(statement)
-            for row in result:
-                yield dict(row._mapping)
+            for rows in result.partitions():
+                batch = [dict(row._mapping) for row in rows]
+                sections = self.sections_of([(row["id"], row["canonical_url"]) for row in batch])
+                for row in batch:
+                    row["sections"] = sections[row["id"]]
+                    yield {name: row[name] for name in export_columns(with_html)}
 
     def counts(self, by: str, filters: Filters) -> list[tuple[str, int]]:
-        """Articles per day, month, author, section or source."""
+        """Articles per day, month, author, section path listed under, breadcrumb section or source."""
         if by in ("day", "month"):
             if self.dialect == "sqlite":
                 key = func.strftime("%Y-%m-%d" if by == "day" else "%Y-%m", Article.date_published)
@@ -275,13 +334,29 @@ class ArchiveReader:
                 .group_by(key)
                 .order_by(func.count().desc(), key)
             )
-        elif by in ("section", "source"):
-            key = getattr(Article, by)
+        elif by == "section":
+            # Every section path an article was listed under; one listed nowhere counts once as such.
+            aliases = (
+                select(ArticleUrl.canonical_url).where(ArticleUrl.article_id == Article.id).correlate(Article)
+            )
+            listed = (
+                SectionListing.canonical_url == Article.canonical_url
+            ) | SectionListing.canonical_url.in_(aliases.scalar_subquery())
+            key = func.coalesce(SectionListing.section_path, literal("(not listed)"))
+            statement = (
+                select(key.label("key"), func.count(func.distinct(Article.id)))
+                .select_from(Article)
+                .outerjoin(SectionListing, listed)
+                .group_by(key)
+                .order_by(func.count(func.distinct(Article.id)).desc(), key)
+            )
+        elif by in ("breadcrumb", "source"):
+            key = Article.section if by == "breadcrumb" else Article.source
             statement = (
                 select(key.label("key"), func.count()).group_by(key).order_by(func.count().desc(), key)
             )
         else:
-            raise BadInput(f"cannot count by {by!r}: day, month, author, section or source")
+            raise BadInput(f"cannot count by {by!r}: day, month, author, section, breadcrumb or source")
         statement = statement.where(*self._conditions(filters))
         if filters.limit:
             statement = statement.limit(filters.limit)

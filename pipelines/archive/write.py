@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from crawler import statkeys as keys
@@ -17,6 +19,7 @@ from crawler.items import (
     CrawlStateItem,
     DeadUrlItem,
     FailedUrlItem,
+    SectionListingItem,
 )
 from pipelines.archive.models import (
     Article,
@@ -25,13 +28,22 @@ from pipelines.archive.models import (
     DeadUrl,
     FailedUrl,
     ProbeFingerprint,
+    SectionListing,
     utcnow,
 )
 from pipelines.archive.records import ProbeRecord, StoreResult
 from pipelines.archive.stories import ArticleWriter, DedupRules
 
 # What store() takes, in the order it writes them.
-STORED_ITEMS = (ArticleItem, ArticleAliasesItem, ArticleSeenItem, DeadUrlItem, FailedUrlItem, CrawlStateItem)
+STORED_ITEMS = (
+    ArticleItem,
+    ArticleAliasesItem,
+    ArticleSeenItem,
+    DeadUrlItem,
+    FailedUrlItem,
+    SectionListingItem,
+    CrawlStateItem,
+)
 
 
 def store(session: Session, items: Iterable[Any], run_id: int | None, rules: DedupRules) -> StoreResult:
@@ -76,6 +88,7 @@ def store(session: Session, items: Iterable[Any], run_id: int | None, rules: Ded
     fetched |= writer.pages_back
     result.resolved += _resolve(session, fetched, now)
     _forget_dead(session, writer.pages_back)
+    _store_listings(session, batch[SectionListingItem], now)
     for state in batch[CrawlStateItem]:
         _store_walk(session, state, now)
     return result
@@ -131,6 +144,27 @@ def _seen(session: Session, urls: list[str], now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _store_listings(session: Session, listings: list[SectionListingItem], now: datetime) -> None:
+    """Record which sections listed which articles: one row per (article URL, section path).
+    One upsert, so that workers of a shared run listing the same article never collide."""
+    pairs = sorted({(url, listing.section_path) for listing in listings for url in listing.canonical_urls})
+    if not pairs:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(SectionListing).values(
+        [
+            {"canonical_url": url, "section_path": path, "first_listed_at": now, "last_listed_at": now}
+            for url, path in pairs
+        ]
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["canonical_url", "section_path"],
+        set_={"last_listed_at": statement.excluded.last_listed_at},
+    )
+    session.execute(statement)
 
 
 def _store_walk(session: Session, item: CrawlStateItem, now: datetime) -> None:
