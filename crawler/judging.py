@@ -257,7 +257,7 @@ class PageJudge:
             return self._make(THIN, "not an HTML page", response, url)
         page = SectionListPage(response)
         entries = page.entries()
-        if entries:
+        if entries and page.reader == "template":
             return self._make(LIST, "list items", response, url, list_page=page)
         # An empty list in the list template is the end of the walk; the probe's answer to a
         # page that cannot exist counts only for pages without that template.
@@ -270,6 +270,8 @@ class PageJudge:
             return self._make(SOFT404, "not-found answer for the section", response, url)
         if error_page:
             return self._make(LIST_END, "not-found answer past the last page", response, url)
+        if entries:
+            return self._make(LIST, "list items (generic list reader)", response, url, list_page=page)
         return self._make(LIST_END, "no items", response, url, list_page=page)
 
 

@@ -121,7 +121,7 @@ def test_a_redirect_to_the_same_id_is_the_article():
 
 
 LIST_URL = "https://www.chinadaily.com.cn/world/asia_pacific"
-(LIST_PAGE,) = labelled_pages("list")
+LIST_PAGE, *_ = labelled_pages("list")  # the real captured page comes first
 
 
 @pytest.mark.parametrize(
@@ -134,6 +134,20 @@ LIST_URL = "https://www.chinadaily.com.cn/world/asia_pacific"
         (LIST_URL + "/page_9.html", 200, b"<p>Sorry, the page you requested was not found.</p>", "list_end"),
         (LIST_URL, 200, b"<p>Sorry, the page you requested was not found.</p>", "soft404"),
         (LIST_URL + "/page_9.html", 503, b"", "failed"),
+        # A template no page object knows: the generic list reader finds dated article links.
+        (
+            LIST_URL,
+            200,
+            b"<ul><li><a href='/a/202401/02/WS6593a1b2a31040ac301a1b2c.html'>A</a> 2024-01-02</li></ul>",
+            "list",
+        ),
+        (
+            LIST_URL,
+            200,
+            b"<p>Sorry, the page you requested was not found.</p><a href='/a/202401/02/WS6593a1b2a31040ac301a1b2c.html'>A</a>",
+            "soft404",
+        ),
+        (LIST_URL + "/page_9.html", 200, b"<ul><li>Nothing here</li></ul>", "list_end"),
     ],
 )
 def test_list_page_verdicts(url, status, body, verdict):

@@ -12,7 +12,7 @@ from crawler.spiders.section import SectionSpider
 from crawler.spiders.world import AsiaPacificSpider
 from tests.labelled import labelled_pages
 
-(LIST,) = labelled_pages("list")
+LIST, *_ = labelled_pages("list")  # the real captured page comes first
 LOCAL = "http://127.0.0.1:8000"
 
 

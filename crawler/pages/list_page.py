@@ -11,6 +11,7 @@ from scrapy.http import TextResponse
 
 from crawler.pages.breadcrumbs import breadcrumb_names, section_of
 from crawler.pages.dates import read_site_time
+from crawler.pages.generic_list import GenericListReader
 from crawler.pages.pager import PAGER, next_links
 from crawler.pages.text import text_of
 from crawler.siteurls import list_page_number, site_link
@@ -33,10 +34,23 @@ class ListEntry:
 
 
 class SectionListPage:
-    """Reads the list items, pager and breadcrumb of one section list page."""
+    """Reads the list items, pager and breadcrumb of one section list page.
+
+    A page in the site's list template is read by its markup; any other page by the generic
+    list reader (crawler/pages/generic_list.py), and `reader` says which.
+    """
 
     def __init__(self, response: TextResponse) -> None:
         self.response = response
+
+    @cached_property
+    def reader(self) -> str:
+        """'template' for the site's list template, 'fallback' for the generic list reader."""
+        return "template" if self.has_list_block() else "fallback"
+
+    @cached_property
+    def _generic(self) -> GenericListReader:
+        return GenericListReader(self.response)
 
     @property
     def url(self) -> str:
@@ -51,6 +65,11 @@ class SectionListPage:
         return bool(self.response.css(_LIST_BLOCK))
 
     def entries(self) -> list[ListEntry]:
+        if self.reader == "fallback":
+            return [
+                ListEntry(entry.url, entry.headline, entry.listed.value, entry.listed.problem)
+                for entry in self._generic.entries
+            ]
         return self._entries
 
     @cached_property
@@ -70,10 +89,14 @@ class SectionListPage:
 
     def next_page_url(self) -> str | None:
         """The pager's 'Next' link, absolute; None on the last page."""
+        if self.reader == "fallback":
+            return self._generic.next_page_url()
         return next(next_links(self.response), None)
 
     def last_page_number(self) -> int | None:
         """The number of list pages the pager announces (its '>>|' link), if it shows one."""
+        if self.reader == "fallback":
+            return self._generic.last_page_number()
         if not self.response.css(PAGER):
             return None
         numbers = [self.page_number]
