@@ -148,16 +148,13 @@ class SharedFrontier:
     def _run(self) -> SharedRun | None:
         return getattr(self.crawler.spider, "shared_run", None)
 
-    @staticmethod
-    def _section(spider: Spider) -> str:
-        return canonical_url(spider.section_url)  # type: ignore[attr-defined]
-
     async def spider_opened(self, spider: Spider) -> None:
         run, storage = self._run(), self.crawler.get_item_pipeline(StoragePipeline)
         if run is not None and run.role == "seed" and run.previous_lost and storage is not None:
             # The last run's workers all died: what they held is found by walking again.
-            restart = _restart(self._section(spider))
-            await storage.use(lambda archive: archive.store([restart]))
+            known = await storage.use(lambda archive: archive.crawl_state_keys())
+            restarts = [_restart(key) for key in spider.sections_to_restart(known)]  # type: ignore[attr-defined]
+            await storage.use(lambda archive: archive.store(restarts))
 
     def spider_idle(self, spider: Spider) -> None:
         run = self._run()
@@ -188,27 +185,40 @@ class SharedFrontier:
         )
         if end.outcome != "last":
             return
-        info = run.info()
+        walks = run.walks()
+        # A section this worker walked whose mode the run does not say: the worker's own.
+        for path, walk in spider.walks.items():  # type: ignore[attr-defined]
+            walks.setdefault(path, {}).setdefault("mode", walk.mode)
+        origin = spider.origin  # type: ignore[attr-defined]
         if end.lost:
-            state = _restart(self._section(spider))
-        elif info.get("mode", spider.walk.mode) == "incremental" or "walked" not in info:  # type: ignore[attr-defined]
-            return
+            states = [_restart(canonical_url(origin + path)) for path in walks]
         else:
-            last_page = int(info["last_page"]) if info.get("last_page") else None
-            state = CrawlStateItem(
-                section_url=self._section(spider),
-                reached_page=last_page if last_page is not None else int(info["walked"]),
-                complete=last_page is not None,
-                last_page=int(info["pager_last_page"]) if info.get("pager_last_page") else None,
-            )
+            states = [
+                _walked(canonical_url(origin + path), walk)
+                for path, walk in walks.items()
+                if walk["mode"] != "incremental" and "walked" in walk
+            ]
+        if not states:
+            return
         storage = self.crawler.get_item_pipeline(StoragePipeline)
         if storage is None or storage.archive is None:
             logger.error("The shared run's walk could not be recorded: the archive is not open")
             return
         try:
-            await asyncio.to_thread(storage.archive.store, [state])
+            await asyncio.to_thread(storage.archive.store, states)
         except ArchiveUnavailable as error:
             logger.error("The shared run's walk could not be recorded: %s", error)
+
+
+def _walked(section_url: str, walk: dict[str, str]) -> CrawlStateItem:
+    """How far a shared run's walk of a section got, from what its workers shared."""
+    last_page = int(walk["last_page"]) if walk.get("last_page") else None
+    return CrawlStateItem(
+        section_url=section_url,
+        reached_page=last_page if last_page is not None else int(walk["walked"]),
+        complete=last_page is not None,
+        last_page=int(walk["pager_last_page"]) if walk.get("pager_last_page") else None,
+    )
 
 
 def _restart(section_url: str) -> CrawlStateItem:

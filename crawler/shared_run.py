@@ -241,6 +241,21 @@ class SharedRun:
     def info(self) -> dict[str, str]:
         return {_text(k): _text(v) for k, v in self.server.hgetall(self.key("info")).items()}
 
+    def walks(self) -> dict[str, dict[str, str]]:
+        """What the run's workers shared of each section's walk (mode, walked, last_page,
+        pager_last_page), by section path."""
+        return walks_in(self.info())
+
+
+def walks_in(info: dict[str, str]) -> dict[str, dict[str, str]]:
+    """A run's info fields `<name>:<section path>`, by section path."""
+    found: dict[str, dict[str, str]] = {}
+    for key, value in info.items():
+        name, _, path = key.partition(":")
+        if path.startswith("/"):
+            found.setdefault(path, {})[name] = value
+    return found
+
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
@@ -272,15 +287,18 @@ def describe_runs(server: Any, prefix: str) -> list[dict[str, Any]]:
         states = {_text(k): _text(v) for k, v in server.hgetall(f"{name}:workers").items()}
         progress = {_text(k): json.loads(v) for k, v in server.hgetall(f"{name}:progress").items()}
         running = _text(server.get(f"{base}:run") or "") == run_id
+        walks = walks_in(info)
+        modes = sorted({walk["mode"] for walk in walks.values() if "mode" in walk})
         runs.append(
             {
                 "run": run_id,
                 "spider_section": base.removeprefix(prefix + ":"),
                 "state": "running" if running else "finished" if info.get("finished_at") else "ended",
-                "mode": info.get("mode"),
+                "mode": "/".join(modes) or None,
+                "sections": len(walks),
                 "started_at": info.get("started_at"),
                 "finished_at": info.get("finished_at"),
-                "list_pages_walked": int(info["walked"]) if info.get("walked") else 0,
+                "list_pages_walked": sum(int(walk.get("walked") or 0) for walk in walks.values()),
                 "lost_work": info.get("lost") == "1",
                 "queued": server.zcard(f"{name}:requests"),
                 "seen": server.scard(f"{name}:seen"),

@@ -27,6 +27,7 @@ LIST_CURRENT_PAGE = "list/current_page"
 LIST_LAST_PAGE = "list/last_page"
 LIST_FIRST_PAGE_ITEMS = "list/first_page_items"
 LIST_SECTION = "list/section"
+LIST_FALLBACK = "list/fallback"
 ARTICLES_EXTRACTED = "article/extracted"
 RECHECK_NOT_MODIFIED = "recheck/not_modified"
 EXTRACT_FALLBACK = "extract/fallback"
@@ -63,6 +64,11 @@ _VERDICTS = frozenset(verdict.value for verdict in Verdict)
 def verdict_key(verdict: Verdict, reason: str) -> str:
     """`verdict/<verdict>/<reason>`: one count per verdict and reason, e.g. `verdict/soft404/not_found_template`."""
     return f"verdict/{verdict}/{_SLUG.sub('_', reason.lower()).strip('_')}"
+
+
+def section_key(path: str, name: str) -> str:
+    """`section<path>/<name>`: one section's own count, e.g. `section/world/asia_pacific/list_pages`."""
+    return f"section{path}/{name}"
 
 
 def template_key(template: str) -> str:

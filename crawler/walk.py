@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from crawler.items import CrawlStateItem
 from crawler.siteurls import canonical_url, is_article_url, to_origin
@@ -167,8 +168,11 @@ class SectionWalk:
     _TRAVELLING = ("mode", "known_in_a_row", "resume_page")
 
     @classmethod
-    def from_settings(cls, settings: Any, section_url: str, arguments: WalkArguments) -> SectionWalk:
-        """The walk of the section at section_url (CHINADAILY_STOP_AFTER_KNOWN, CHINADAILY_RECHECK_DAYS)."""
+    def from_settings(
+        cls, settings: Any, section_url: str, arguments: WalkArguments, requested: set[str] | None = None
+    ) -> SectionWalk:
+        """The walk of the section at section_url (CHINADAILY_STOP_AFTER_KNOWN, CHINADAILY_RECHECK_DAYS);
+        walks given the same `requested` set fetch an article listed in several sections once."""
         return cls(
             section_url,
             canonical_url(section_url),
@@ -176,7 +180,13 @@ class SectionWalk:
             recheck_age=timedelta(days=settings.getfloat("CHINADAILY_RECHECK_DAYS")),
             max_pages=arguments.max_pages,
             since=arguments.since,
+            requested=requested if requested is not None else set(),
         )
+
+    @property
+    def path(self) -> str:
+        """The section's path as on the site: /world/asia_pacific."""
+        return urlsplit(self.section_url).path.rstrip("/")
 
     def choose_mode(self, record: WalkRecord | None, *, full: bool) -> None:
         """A full walk when asked (or with no archive); incremental once a backfill has
@@ -198,7 +208,11 @@ class SectionWalk:
         """Take on how far an earlier walk of the same section had got (a JOBDIR's walk)."""
         values = saved.save() if isinstance(saved, SectionWalk) else saved
         for name in self._SAVED:
-            setattr(self, name, values[name])
+            if name == "requested":
+                # Shared with the spider's other walks: added to, never replaced.
+                self.requested.update(values[name])
+            else:
+                setattr(self, name, values[name])
         logger.info("Resuming the job's walk of %s at list page %d", self.section_url, self.done_through + 1)
 
     def travelling(self) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from scrapy.utils.test import get_crawler
 from crawler import statkeys as keys
 from crawler.distributed import SharedFrontier
 from crawler.items import CrawlStateItem
-from crawler.shared_run import RunEnd
+from crawler.shared_run import RunEnd, walks_in
 from crawler.spiders.world import AsiaPacificSpider
 from pipelines.archive import Archive
 from pipelines.storage import StoragePipeline
@@ -44,6 +44,10 @@ class FakeRun:
 
     def info(self):
         return dict(self.fields)
+
+    def walks(self):
+        # What the spider shares of its walk goes under `<name>:<section path>`.
+        return walks_in({f"{name}:/world/asia_pacific": value for name, value in self.fields.items()})
 
 
 @dataclass

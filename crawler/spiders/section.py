@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,10 +17,7 @@ from twisted.python.failure import Failure
 
 from crawler import statkeys as keys
 from crawler.extensions.calibration import ProbeCalibration
-from crawler.items import (
-    ArticleSeenItem,
-    CrawlStateItem,
-)
+from crawler.items import ArticleSeenItem, CrawlStateItem, SectionListingItem
 from crawler.judging import ERROR_STATUSES, Judgement, PageJudge, recorded
 from crawler.pages.article_page import Listing
 from crawler.rendering import RenderFallbackMiddleware, render_again
@@ -50,6 +48,8 @@ class SectionSpider(Spider):
 
     name = "section"
     section_path: str = ""
+    whole_site = False
+    """True for the spiders that walk many sections found from the navigation (crawler/spiders/site.py)."""
     allowed_domains: list[str]
 
     def __init__(
@@ -65,7 +65,11 @@ class SectionSpider(Spider):
         self.arguments = self.parse_arguments(path, max_pages, since, full)
         self.section_path = self.arguments.path
         self.origin = ""
-        self.walk: SectionWalk
+        self.walks: dict[str, SectionWalk] = {}
+        """The walk of each section this spider walks, by section path."""
+        self.requested: set[str] = set()
+        """Canonical URLs of the articles requested in this run, whichever section listed them:
+        an article listed in several sections is fetched once."""
         self.retrying: dict[str, set[str]] = {}
         """URLs that failed in earlier runs, by the canonical URL they belong to (an article's failed
         page by its article's): fetched and judged now, they are resolved."""
@@ -89,13 +93,44 @@ class SectionSpider(Spider):
         settings = crawler.settings
         spider.origin = normalize_origin(settings.get("CHINADAILY_BASE_URL"))
         spider.allowed_domains = [urlsplit(spider.origin).hostname or ""]
-        spider.walk = SectionWalk.from_settings(settings, spider.section_url, spider.arguments)
+        if spider.section_path:
+            spider.add_walk(spider.section_path)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
 
     @property
     def section_url(self) -> str:
         return self.origin + self.section_path
+
+    @property
+    def walk(self) -> SectionWalk:
+        """The walk of a one-section spider."""
+        return self.walks[self.section_path]
+
+    def add_walk(self, path: str) -> SectionWalk:
+        """A walk of the section at `path`, from now on one of this spider's."""
+        walk = SectionWalk.from_settings(
+            self.crawler.settings, self.origin + path, self.arguments, requested=self.requested
+        )
+        self.walks[path] = walk
+        return walk
+
+    def sections_to_restart(self, known: list[str]) -> list[str]:
+        """The sections (canonical URLs) a lost shared run of this spider may have left half-walked."""
+        return [self.walk.section_key]
+
+    def walk_of(self, meta: dict[str, Any]) -> SectionWalk:
+        """The walk a request belongs to; in a shared run, one another worker started is taken up here."""
+        path = meta.get("section") or self.section_path
+        return self.walks.get(path) or self.add_walk(path)
+
+    async def choose_mode(self, walk: SectionWalk) -> None:
+        """Backfill, incremental or full: what the archive's record of the section's walks says."""
+        storage, key = self.storage, walk.section_key
+        record = await storage.use(lambda archive: archive.crawl_state(key)) if storage else None
+        walk.choose_mode(record, full=self.arguments.full or storage is None)
+        self.crawler.stats.set_value(keys.WALK_MODE, walk.mode)
+        self._share(walk, mode=walk.mode)
 
     # The crawl's parts are all there once the engine runs: probes calibrated, archive open.
     @cached_property
@@ -119,16 +154,13 @@ class SectionSpider(Spider):
         joining = shared is not None and shared.role != "seed"
         if joining:
             logger.info("Working on the shared queue of run %s", self.shared_run.run_id)  # type: ignore[union-attr]
-        elif not self._restore_walk():
-            key = self.walk.section_key
-            record = await storage.use(lambda archive: archive.crawl_state(key)) if storage else None
-            self.walk.choose_mode(record, full=self.arguments.full or storage is None)
-            self.crawler.stats.set_value(keys.WALK_MODE, self.walk.mode)
-            self._share(mode=self.walk.mode)
+        elif not self._restore_walks():
+            for walk in list(self.walks.values()):
+                await self.choose_mode(walk)
         retry_urls = await storage.use(lambda archive: archive.unresolved_failed_urls()) if storage else []
         # An article stored without some of its pages is fetched whole again while it is young:
         # the site may finish publishing a gallery's pages late, or bring a lost page back.
-        since = datetime.now(UTC) - self.walk.recheck_age
+        since = datetime.now(UTC) - timedelta(days=self.crawler.settings.getfloat("CHINADAILY_RECHECK_DAYS"))
         incomplete = await storage.use(lambda archive: archive.incomplete_articles(since)) if storage else []
         # Every worker of a shared run knows the URLs being retried, to mark them resolved.
         self.retrying = {}
@@ -146,17 +178,28 @@ class SectionSpider(Spider):
             canonical = canonical_url(failed) if is_article_url(failed) else failed
             url = self.origin + urlsplit(canonical).path
             if is_article_url(url):
-                if canonical in self.walk.requested:
+                if canonical in self.requested:
                     continue
                 self._count(stat)
-                self.walk.requested.add(canonical)
+                self.requested.add(canonical)
                 yield self._article_request(url, Listing(), list_page=None)
             else:
                 self._count(stat)
-                yield self._list_request(url, retry=True)
-        yield self._list_request(self.section_url)
+                yield self._list_request(url, self._section_of_list(url), retry=True)
+        for request in self.first_requests():
+            yield request
 
-    def _list_request(self, url: str, retry: bool = False) -> Request:
+    def first_requests(self) -> Iterator[Request]:
+        """Where the walk begins: the section's first list page."""
+        yield self._list_request(self.section_url, self.section_path)
+
+    def _section_of_list(self, url: str) -> str:
+        """The section a list page URL belongs to (a failed list page being retried)."""
+        path = re.sub(r"/page_\d+\.html$", "", urlsplit(url).path).rstrip("/")
+        return path if path in self.walks or not self.section_path else self.section_path
+
+    def _list_request(self, url: str, section: str, retry: bool = False) -> Request:
+        walk = self.walk_of({"section": section})
         return Request(
             url,
             callback=self.parse_list,
@@ -167,9 +210,10 @@ class SectionSpider(Spider):
             meta={
                 "handle_httpstatus_list": ERROR_STATUSES,
                 "page_kind": "list-page",
+                "section": section,
                 "walk": not retry,
                 # In a shared run, another worker may be the one to read the next list page.
-                "walk_state": self.walk.travelling(),
+                "walk_state": walk.travelling(),
             },
             # A list page that failed last run is retried first; the walk must still reach
             # it under the same URL, so the retry leaves no mark in the duplicate filter.
@@ -177,7 +221,12 @@ class SectionSpider(Spider):
         )
 
     def _article_request(
-        self, url: str, listing: Listing, list_page: int | None, known: KnownUrl | None = None
+        self,
+        url: str,
+        listing: Listing,
+        list_page: int | None,
+        known: KnownUrl | None = None,
+        section: str | None = None,
     ) -> Request:
         headers = {}
         # An incomplete article is fetched whole: its first page may not have changed.
@@ -196,48 +245,63 @@ class SectionSpider(Spider):
             # Finished articles outrank the next list page: the walk stays close behind
             # the fetching, and the reached page it records stays close to the truth.
             priority=1,
-            meta={"handle_httpstatus_list": ARTICLE_STATUSES, "page_kind": "article", "list_page": list_page},
+            meta={
+                "handle_httpstatus_list": ARTICLE_STATUSES,
+                "page_kind": "article",
+                "list_page": list_page,
+                "section": section,
+            },
         )
 
     def replayed_article_request(self, url: str, listing: Listing) -> Request:
         """Re-extraction: a captured article page the replayed walk did not reach."""
         return self._article_request(url, listing, list_page=None)
 
-    def _restore_walk(self) -> bool:
-        """With JOBDIR, Scrapy keeps the spider's `state` between runs: a resumed job knows its walk."""
+    def _restore_walks(self) -> bool:
+        """With JOBDIR, Scrapy keeps the spider's `state` between runs: a resumed job knows its walks."""
         job = vars(self).get("state")  # set by Scrapy's SpiderState extension only with JOBDIR
         if not isinstance(job, dict):
             return False
-        saved, job["walk"] = job.get("walk"), self.walk
+        saved, job["walks"] = job.get("walks"), self.walks
         if not saved:
             return False
-        self.walk.restore(saved)
-        self._note_first_page()
+        for path, walk in saved.items():
+            self.walk_of({"section": path}).restore(walk)
+        for walk in self.walks.values():
+            self._note_first_page(walk)
         return True
 
-    def _note_first_page(self) -> None:
-        """What the health checks read of the section's first list page."""
-        if self.walk.first_page_items is not None:
-            self.crawler.stats.set_value(keys.LIST_FIRST_PAGE_ITEMS, self.walk.first_page_items)
-        if self.walk.section_name:
-            self.crawler.stats.set_value(keys.LIST_SECTION, self.walk.section_name)
+    def _note_first_page(self, walk: SectionWalk) -> None:
+        """What the health checks read of a section's first list page."""
+        if walk.first_page_items is None:
+            return
+        self.crawler.stats.set_value(keys.section_key(walk.path, "first_page_items"), walk.first_page_items)
+        if not self.whole_site:
+            self.crawler.stats.set_value(keys.LIST_FIRST_PAGE_ITEMS, walk.first_page_items)
+            if walk.section_name:
+                self.crawler.stats.set_value(keys.LIST_SECTION, walk.section_name)
 
-    def _share(self, **info: Any) -> None:
+    def _share(self, walk: SectionWalk, **info: Any) -> None:
+        """What a shared run knows of each section's walk, under `<name>:<section path>`."""
         if self.shared_run is not None:
-            self.shared_run.set_info(**info)
+            self.shared_run.set_info(**{f"{name}:{walk.path}": value for name, value in info.items()})
 
-    def _advance(self) -> Iterator[CrawlStateItem]:
+    def _advance(self, walk: SectionWalk) -> Iterator[CrawlStateItem]:
         # In a shared run other workers fetch this walk's articles: the last one out records it.
         if self.shared_run is None:
-            yield from self.walk.advance()
+            yield from walk.advance()
 
     def _fetch_ended(self, request: Request | None) -> Iterator[CrawlStateItem]:
         """One article fetch (with its extra pages) has ended; maybe its list page is done."""
-        self.walk.fetch_ended(request.meta.get("list_page") if request is not None else None)
-        yield from self._advance()
+        if request is None or request.meta.get("list_page") is None:
+            return
+        walk = self.walk_of(request.meta)
+        walk.fetch_ended(request.meta["list_page"])
+        yield from self._advance(walk)
 
     def request_dropped(self, request: Request) -> None:
-        self.walk.fetch_ended(request.meta.get("list_page"))
+        if request.meta.get("list_page") is not None:
+            self.walk_of(request.meta).fetch_ended(request.meta["list_page"])
 
     def _recorded(self, judgement: Judgement) -> Iterator[Any]:
         return recorded(judgement, self.crawler.stats, self.retrying)
@@ -246,53 +310,69 @@ class SectionSpider(Spider):
         judgement = self.judge.judge_list(response)
         for item in self._recorded(judgement):
             yield item
-        number, walk, page = list_page_number(judgement.url), self.walk, judgement.list_page
+        walk = self.walk_of(response.meta)
+        number, page = list_page_number(judgement.url), judgement.list_page
         walking = response.meta.get("walk", True)
         if walking and response.meta.get("walk_state"):
             walk.take(response.meta["walk_state"])
         if walking and number == 1:
             walk.first_page_items = len(page.entries()) if page else 0
             walk.section_name = page.section() if page else None
-            self._note_first_page()
+            self._note_first_page(walk)
         if judgement.verdict != Verdict.LIST or page is None:
             logger.info("The walk ends at %s (%s: %s)", response.url, judgement.verdict, judgement.reason)
             if walking and judgement.verdict == Verdict.LIST_END:
                 walk.ended_at(max(number - 1, 0))
-                self._share(last_page=walk.last_page)
-                for state in self._advance():
+                self._share(walk, last_page=walk.last_page)
+                for state in self._advance(walk):
                     yield state
             return
-        self._count(keys.LIST_PAGES)
+        self._count_list_page(walk, page.reader)
         self.crawler.stats.max_value(keys.LIST_CURRENT_PAGE, number)
         if page.last_page_number():
             walk.pager_last_page = max(walk.pager_last_page or 0, page.last_page_number() or 0)
             self.crawler.stats.max_value(keys.LIST_LAST_PAGE, walk.pager_last_page)
         if walking:
-            self._share(walked=number, pager_last_page=walk.pager_last_page or "")
+            self._share(walk, walked=number, pager_last_page=walk.pager_last_page or "")
         candidates, counts = list_candidates(page.entries(), response.url, self.origin)
         for key, count in counts.items():
             self._count(key, count)
         urls = [candidate.canonical for candidate in candidates]
+        if urls:
+            yield SectionListingItem(walk.path, urls)
         known = await self.storage.use(lambda archive: archive.known(urls)) if self.storage else {}
         choice = walk.choose(candidates, known, datetime.now(UTC))
         for key, count in choice.counts.items():
             self._count(key, count)
+            if key == "list/new_items":
+                self._count(keys.section_key(walk.path, "new_items"), count)
         if walking:
             # Before the requests go: one dropped as a duplicate ends its fetch at once.
             walk.listed(number, len(choice.fetch))
         for candidate, archived in choice.fetch:
             listing = Listing(response.url, candidate.link, candidate.published)
-            yield self._article_request(candidate.url, listing, number if walking else None, archived)
+            yield self._article_request(
+                candidate.url, listing, number if walking else None, archived, section=walk.path
+            )
         if not walking:
             return
         next_url = walk.next_page(number, page.next_page_url(), choice)
         if walk.last_page == number:
-            self._share(last_page=number)
+            self._share(walk, last_page=number)
         mapped = to_origin(next_url, response.url, self.origin) if next_url else None
         if mapped:
-            yield self._list_request(mapped)
-        for state in self._advance():
+            yield self._list_request(mapped, walk.path)
+        for state in self._advance(walk):
             yield state
+
+    def _count_list_page(self, walk: SectionWalk, reader: str) -> None:
+        """A list page read: counted in all and per section; those read by the generic list reader apart."""
+        self._count(keys.LIST_PAGES)
+        self._count(keys.section_key(walk.path, "list_pages"))
+        if reader == "fallback":
+            self._count(keys.LIST_FALLBACK)
+            self._count(keys.section_key(walk.path, "fallback_pages"))
+            logger.warning("No known list template on %s: read by the generic list reader", walk.section_url)
 
     async def parse_article(self, response: Response, listing: Listing) -> AsyncIterator[Any]:
         if response.status == 304:

@@ -88,6 +88,10 @@ class Archive:
         """How far the walk of a section (its canonical URL) has reached."""
         return self._read(lambda session: read.crawl_state(session, section_url))
 
+    def crawl_state_keys(self) -> list[str]:
+        """The canonical URLs of every section whose walk the archive records."""
+        return self._read(read.crawl_state_keys)
+
     def last_new_article_at(self, section: str | None = None) -> datetime | None:
         """When the archive last gained an article (of a section, given its breadcrumb name)."""
         return self._read(lambda session: read.last_new_article_at(session, section))

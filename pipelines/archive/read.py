@@ -40,6 +40,10 @@ def known(session: Session, urls: Iterable[str]) -> dict[str, KnownUrl]:
     return found
 
 
+def crawl_state_keys(session: Session) -> list[str]:
+    return list(session.scalars(select(CrawlState.section_url).order_by(CrawlState.section_url)))
+
+
 def crawl_state(session: Session, section_url: str) -> WalkRecord | None:
     """How far the walk of the section (its canonical URL) has reached, if it was ever walked."""
     row = session.scalars(select(CrawlState).where(CrawlState.section_url == section_url)).one_or_none()

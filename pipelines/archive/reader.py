@@ -342,18 +342,20 @@ class ArchiveReader:
             listed = (
                 SectionListing.canonical_url == Article.canonical_url
             ) | SectionListing.canonical_url.in_(aliases.scalar_subquery())
-            key = func.coalesce(SectionListing.section_path, literal("(not listed)"))
+            path = func.coalesce(SectionListing.section_path, literal("(not listed)"))
             statement = (
-                select(key.label("key"), func.count(func.distinct(Article.id)))
+                select(path.label("key"), func.count(func.distinct(Article.id)))
                 .select_from(Article)
                 .outerjoin(SectionListing, listed)
-                .group_by(key)
-                .order_by(func.count(func.distinct(Article.id)).desc(), key)
+                .group_by(path)
+                .order_by(func.count(func.distinct(Article.id)).desc(), path)
             )
         elif by in ("breadcrumb", "source"):
-            key = Article.section if by == "breadcrumb" else Article.source
+            column = Article.section if by == "breadcrumb" else Article.source
             statement = (
-                select(key.label("key"), func.count()).group_by(key).order_by(func.count().desc(), key)
+                select(column.label("key"), func.count())
+                .group_by(column)
+                .order_by(func.count().desc(), column)
             )
         else:
             raise BadInput(f"cannot count by {by!r}: day, month, author, section, breadcrumb or source")
