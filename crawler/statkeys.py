@@ -28,6 +28,19 @@ LIST_LAST_PAGE = "list/last_page"
 LIST_FIRST_PAGE_ITEMS = "list/first_page_items"
 LIST_SECTION = "list/section"
 LIST_FALLBACK = "list/fallback"
+
+# The whole site's navigation (crawler/spiders/site.py).
+SITE_SECTIONS = "site/sections"
+"""The section paths walked, a list."""
+SITE_SECTIONS_FOUND = "site/sections_found"
+SITE_DROPPED_SECTIONS = "site/dropped_sections"
+"""Sections walked by earlier runs that the navigation no longer shows, a list."""
+NAVIGATION_PAGES = "navigation/pages"
+NAVIGATION_SECTIONS = "navigation/sections"
+NAVIGATION_OFFSITE_LINKS = "navigation/offsite_links"
+NAVIGATION_OTHER_LINKS = "navigation/other_links"
+NAVIGATION_FAILED = "navigation/failed"
+"""The navigation pages that could not be read, each with its reason, a list."""
 ARTICLES_EXTRACTED = "article/extracted"
 RECHECK_NOT_MODIFIED = "recheck/not_modified"
 EXTRACT_FALLBACK = "extract/fallback"
@@ -46,6 +59,8 @@ FAILED_URLS = "archive/failed_urls"
 
 # The health checks (crawler/extensions/health.py): the list of failures, empty when all passed.
 HEALTH_FAILED = "health/failed"
+HEALTH_WARNINGS = "health/warnings"
+"""What the health checks found worth a look but not a failure, a list."""
 
 # Several workers (crawler/distributed.py).
 SHARED_RUN = "shared/run"

@@ -55,10 +55,16 @@ class WalkArguments:
 
     @classmethod
     def parse(
-        cls, path: str | None, max_pages: str | int | None, since: str | None, full: str | bool | None
+        cls,
+        path: str | None,
+        max_pages: str | int | None,
+        since: str | None,
+        full: str | bool | None,
+        *,
+        require_path: bool = True,
     ) -> WalkArguments:
         """The spider's arguments as given on the command line; ValueError when one makes no sense."""
-        if not path:
+        if not path and require_path:
             raise ValueError("no section given: use a named spider or -a path=/world/asia_pacific")
         try:
             pages = int(max_pages) if max_pages not in (None, "") else None
@@ -71,7 +77,7 @@ class WalkArguments:
         except ValueError:
             raise ValueError(f"since must be a day, YYYY-MM-DD, got {since!r}") from None
         return cls(
-            "/" + path.strip().strip("/"),
+            "/" + path.strip().strip("/") if path else "",
             pages,
             datetime.combine(day, datetime.min.time(), tzinfo=UTC) if day else None,
             str(full).lower() in ("1", "true", "yes") if full is not None else False,

@@ -19,6 +19,10 @@ from pipelines.storage import StoragePipeline
 logger = logging.getLogger(__name__)
 
 
+def _strings(value: object) -> list[str]:
+    return [str(each) for each in value] if isinstance(value, list) else []
+
+
 class HealthChecks:
     """Checks a finished crawl against HEALTH_* thresholds; failures go to the log and to the
     stat `health/failed`, which makes `scrapy crawl` exit with status 1."""
@@ -41,17 +45,9 @@ class HealthChecks:
         return cls(crawler)
 
     def check(self, stats: dict[str, object], last_new_article: datetime | None) -> list[str]:
-        failures = []
-        first_page_items = stats.get(statkeys.LIST_FIRST_PAGE_ITEMS)
-        if first_page_items is None:
-            # In a shared run, only the worker that read the first list page can tell.
-            if statkeys.SHARED_RUN not in stats:
-                failures.append("the section's first list page could not be read")
-        elif isinstance(first_page_items, int) and first_page_items < self.min_first_page_items:
-            failures.append(
-                f"the section's first list page had {first_page_items} list items "
-                f"(at least {self.min_first_page_items} expected): has the list template changed?"
-            )
+        failures = (
+            self._site_failures(stats) if statkeys.SITE_SECTIONS in stats else self._section_failures(stats)
+        )
         counts = verdict_counts(stats)
         # A conditional re-check answered 304 is an article page seen alive, unjudged.
         dead = sum(counts[verdict] for verdict in DEAD_VERDICTS)
@@ -77,6 +73,64 @@ class HealthChecks:
                 )
         return failures
 
+    def _section_failures(self, stats: dict[str, object]) -> list[str]:
+        """A one-section crawl: its first list page must have been read, with items."""
+        first_page_items = stats.get(statkeys.LIST_FIRST_PAGE_ITEMS)
+        if first_page_items is None:
+            # In a shared run, only the worker that read the first list page can tell.
+            if statkeys.SHARED_RUN not in stats:
+                return ["the section's first list page could not be read"]
+        elif isinstance(first_page_items, int) and first_page_items < self.min_first_page_items:
+            return [
+                f"the section's first list page had {first_page_items} list items "
+                f"(at least {self.min_first_page_items} expected): has the list template changed?"
+            ]
+        return []
+
+    def _site_failures(self, stats: dict[str, object]) -> list[str]:
+        """A crawl of many sections: the navigation must have been read, and each section's first
+        list page, with items; each failure names its section."""
+        failures = [
+            f"the navigation page {failed} could not be read"
+            for failed in _strings(stats.get(statkeys.NAVIGATION_FAILED))
+        ]
+        sections = _strings(stats.get(statkeys.SITE_SECTIONS))
+        shared = statkeys.SHARED_RUN in stats
+        if not sections and not shared:
+            failures.append("the navigation showed no section to walk")
+        for path in sections:
+            items = stats.get(statkeys.section_key(path, "first_page_items"))
+            if items is None:
+                # In a shared run, only the worker that read the first list page can tell.
+                if not shared:
+                    failures.append(f"the first list page of {path} could not be read")
+            elif isinstance(items, int) and items < self.min_first_page_items:
+                failures.append(
+                    f"the first list page of {path} had {items} list items "
+                    f"(at least {self.min_first_page_items} expected): has the list template changed?"
+                )
+        return failures
+
+    @staticmethod
+    def warnings(stats: dict[str, object]) -> list[str]:
+        """What is worth a look but fails nothing: sections read only by the generic list reader,
+        sections that left the navigation."""
+        found = []
+        for path in _strings(stats.get(statkeys.SITE_SECTIONS)) or [""]:
+            pages = number(stats, statkeys.section_key(path, "list_pages") if path else statkeys.LIST_PAGES)
+            fallback = number(
+                stats, statkeys.section_key(path, "fallback_pages") if path else statkeys.LIST_FALLBACK
+            )
+            if pages and fallback == pages:
+                where = path or "the section"
+                found.append(
+                    f"{where} was read only by the generic list reader ({pages} list pages): "
+                    "its list template is one no page object knows"
+                )
+        for path in _strings(stats.get(statkeys.SITE_DROPPED_SECTIONS)):
+            found.append(f"{path} is no longer in the navigation: not walked, its archive kept")
+        return found
+
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats.get_stats()
         last_new = None
@@ -90,6 +144,10 @@ class HealthChecks:
             except ArchiveUnavailable as error:
                 logger.error("The health checks could not read the archive: %s", error)
         failures = self.check(stats, last_new)
+        warnings = self.warnings(stats)
+        for warning in warnings:
+            logger.warning("Health check: %s", warning)
+        self.crawler.stats.set_value(statkeys.HEALTH_WARNINGS, warnings)
         if failures:
             for failure in failures:
                 logger.error("Health check failed: %s", failure)

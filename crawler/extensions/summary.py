@@ -57,7 +57,28 @@ def markdown(stats: dict[str, object]) -> str:
     ]
     lines = ["## Crawl summary", "", "| | |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in rows]
+    sections = stats.get(keys.SITE_SECTIONS)
+    if isinstance(sections, list) and sections:
+        lines += [
+            "",
+            f"### {len(sections)} sections",
+            "",
+            "| section | list pages | new articles listed | first page items | list read by |",
+        ]
+        lines.append("|---|---|---|---|---|")
+        for path in sections:
+            pages = number(stats, keys.section_key(path, "list_pages"))
+            fallback = number(stats, keys.section_key(path, "fallback_pages"))
+            first = stats.get(keys.section_key(path, "first_page_items"), "not read")
+            reader = "generic reader" if pages and fallback == pages else "mixed" if fallback else "template"
+            lines.append(
+                f"| {path} | {pages} | {number(stats, keys.section_key(path, 'new_items'))} | {first} | {reader} |"
+            )
     failed = stats.get(keys.HEALTH_FAILED)
+    warnings = stats.get(keys.HEALTH_WARNINGS)
+    if isinstance(warnings, list) and warnings:
+        lines += ["", "**Worth a look:**"]
+        lines += [f"- {message}" for message in warnings]
     lines.append("")
     if isinstance(failed, list) and failed:
         lines.append("**Health checks failed:**")

@@ -157,6 +157,7 @@ class SectionSpider(Spider):
         elif not self._restore_walks():
             for walk in list(self.walks.values()):
                 await self.choose_mode(walk)
+        await self.prepare()
         retry_urls = await storage.use(lambda archive: archive.unresolved_failed_urls()) if storage else []
         # An article stored without some of its pages is fetched whole again while it is young:
         # the site may finish publishing a gallery's pages late, or bring a lost page back.
@@ -188,6 +189,16 @@ class SectionSpider(Spider):
                 yield self._list_request(url, self._section_of_list(url), retry=True)
         for request in self.first_requests():
             yield request
+
+    async def prepare(self) -> None:
+        """What a spider reads from the archive before its first request (nothing, here)."""
+
+    async def first_list_page(self, response: Response, walk: SectionWalk) -> list[Request]:
+        """More to request once a section's first list page has answered (nothing, here)."""
+        return []
+
+    def first_list_page_failed(self, request: Request) -> None:
+        """A section's first list page could not be fetched."""
 
     def first_requests(self) -> Iterator[Request]:
         """Where the walk begins: the section's first list page."""
@@ -319,6 +330,8 @@ class SectionSpider(Spider):
             walk.first_page_items = len(page.entries()) if page else 0
             walk.section_name = page.section() if page else None
             self._note_first_page(walk)
+            for request in await self.first_list_page(response, walk):
+                yield request
         if judgement.verdict != Verdict.LIST or page is None:
             logger.info("The walk ends at %s (%s: %s)", response.url, judgement.verdict, judgement.reason)
             if walking and judgement.verdict == Verdict.LIST_END:
@@ -405,5 +418,7 @@ class SectionSpider(Spider):
             yield from self._recorded(self.judge.judge_failure(request.url, failure.value, referrer))
         if request.callback == self.parse_list:
             logger.warning("List page %s could not be fetched: the walk ends there", request.url)
+            if request.meta.get("walk", True) and list_page_number(request.url) == 1:
+                self.first_list_page_failed(request)
             return
         yield from self._fetch_ended(request)
