@@ -4,8 +4,9 @@ A template change must degrade a crawl, never stop it. Whatever the markup, a li
 its articles (`/a/YYYYMM/DD/WS….html`, legacy `…/YYYY-MM/DD/content_N.htm`) and prints each one's
 time beside it, and it links to its next page. The reader takes, in page order, the article links
 whose own list item (the largest element around the link that holds no other article) prints a
-date: links in menus, sidebars and "most popular" boxes print none. When no link on the page has
-a date, every article link is taken: a list without times is still a list.
+date: links in menus, sidebars and "most popular" boxes print none. A page whose article links
+print no date at all gives no items: a sidebar is no list, and a section read as empty fails the
+health check loudly rather than filling the archive with the wrong articles.
 """
 
 from __future__ import annotations
@@ -71,23 +72,25 @@ class GenericListReader:
 
     @cached_property
     def entries(self) -> list[GenericEntry]:
-        by_url: dict[str, tuple[str, list[str], SiteTime]] = {}
+        # An article is placed where a link to it first prints a date: a lead story or a picture
+        # that links to it higher up, without a date, does not move it.
+        dated: dict[str, tuple[str, SiteTime]] = {}
+        headlines: dict[str, list[str]] = {}
         for link, canonical in self._article_links:
-            headline = text_of(link)
-            if canonical in by_url:
-                url, headlines, listed = by_url[canonical]
-                headlines.append(headline)
+            headlines.setdefault(canonical, []).append(text_of(link))
+            if canonical in dated:
                 continue
-            item = self._item_of(link, canonical)
             # The item's own text, without the link texts: a headline holding a date is no time.
-            texts = item.xpath(".//text()[not(ancestor::a)]").getall()
-            match = _DATE.search(" ".join(texts))
-            listed = read_site_time(" ".join(texts)[match.start() :]) if match else SiteTime(None)
-            url = site_link(link.attrib["href"].strip(), self.response.url)
-            by_url[canonical] = (url, [headline], listed)
-        dated = [value for value in by_url.values() if value[2].value is not None or value[2].problem]
-        chosen = dated or list(by_url.values())
-        return [GenericEntry(url, max(headlines, key=len), listed) for url, headlines, listed in chosen]
+            texts = " ".join(self._item_of(link, canonical).xpath(".//text()[not(ancestor::a)]").getall())
+            match = _DATE.search(texts)
+            if match:
+                listed = read_site_time(texts[match.start() :])
+                if listed.value is not None or listed.problem:
+                    dated[canonical] = (site_link(link.attrib["href"].strip(), self.response.url), listed)
+        return [
+            GenericEntry(url, max(headlines[canonical], key=len), listed)
+            for canonical, (url, listed) in dated.items()
+        ]
 
     @property
     def _section_url(self) -> str:

@@ -25,7 +25,55 @@ SECTION_NAMES = {
     "/world/cn_eu": "China-Europe",
     "/world/China-Japan-Relations": "China-Japan",
     "/world/china-africa": "China-Africa",
+    # Beyond World (appended, so that the World sections keep their numbers in WS ids).
+    "/china/governmentandpolicy": "News",
+    "/china/59b8d010a3108c54ed7dfc30": "HK/Macao",
+    "/business/tech": "Technology",
+    "/business/economy": "Macro",
+    "/life/fashion": "Fashion",
+    "/life/fashion/trendwatch": "Trend Watch",
+    "/food": "Food",
+    "/sports/5a12a5d9a310f9b1cd619a19": "Winter Sports",
+    "/opinion/op-ed": "Op-Ed",
+    "/regional": "Regional",
 }
+# The top menu's sections, as the site names them in breadcrumbs.
+TOP_NAMES = {
+    "/china": "China",
+    "/world": "World",
+    "/business": "Business",
+    "/life": "Lifestyle",
+    "/culture": "Culture",
+    "/travel": "Travel",
+    "/sports": "Sports",
+    "/opinion": "Opinion",
+    "/regional": "Regional",
+}
+LIST_TEMPLATES = ("classic", "lft-art", "unknown")
+"""The list page templates the local site serves: the real one (div#left, items with a trailing
+space in their class), its #lft-art variant, and one no page object knows."""
+
+
+def section_name(section: str) -> str:
+    return TOP_NAMES.get(section) or SECTION_NAMES.get(section) or section.rsplit("/", 1)[-1]
+
+
+def breadcrumb_levels(section: str) -> list[tuple[str, str]]:
+    """(path, name) of each level of the section's path the site has a name for, top first."""
+    parts = section.strip("/").split("/")
+    levels = []
+    for depth in range(1, len(parts) + 1):
+        prefix = "/" + "/".join(parts[:depth])
+        name = TOP_NAMES.get(prefix) or SECTION_NAMES.get(prefix)
+        if name:
+            levels.append((prefix, name))
+    return levels
+
+
+def breadcrumbs_of(section: str) -> list[str]:
+    """Home, then the name of each level of the section's path."""
+    return ["Home", *(name for _, name in breadcrumb_levels(section))]
+
 
 _FIRST = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu", "Mo", "Xu"]
 _GIVEN = ["Xu", "Jia", "Yang", "Huanxin", "Jingxi", "Wei", "Mingjie", "Lan", "Hao", "Yiming", "Lei"]
@@ -187,8 +235,8 @@ class ArticleData:
             "headline": self.headline,
             "authors": self.authors,
             "source": self.source,
-            "section": f"World > {SECTION_NAMES.get(self.section, self.section)}",
-            "breadcrumbs": ["Home", "World", SECTION_NAMES.get(self.section, self.section)],
+            "section": " > ".join(breadcrumbs_of(self.section)[1:]),
+            "breadcrumbs": breadcrumbs_of(self.section),
             "date_published": published,
             "date_modified": modified,
             "article_body": self.body,
@@ -211,6 +259,17 @@ def _text(rng: random.Random, words: int) -> str:
 
 def _name(rng: random.Random) -> str:
     return f"{rng.choice(_FIRST)} {rng.choice(_GIVEN)}"
+
+
+def _default_navigation(sections: dict[str, int]) -> dict[str, list[str]]:
+    """Each section under its top-level menu; a top-level section is a menu of its own."""
+    navigation: dict[str, list[str]] = {}
+    for section in sections:
+        top = "/" + section.strip("/").split("/")[0]
+        navigation.setdefault(top, [])
+        if section != top:
+            navigation[top].append(section)
+    return navigation
 
 
 class SiteModel:
@@ -243,6 +302,10 @@ class SiteModel:
         photo_stories: tuple[int, ...] = (27,),
         legacy_articles: tuple[int, ...] = (40,),
         page_faults: dict[tuple[int, int], str] | None = None,
+        navigation: dict[str, list[str]] | None = None,
+        submenus: dict[str, list[str]] | None = None,
+        list_templates: dict[str, str] | None = None,
+        cross_listed: dict[str, list[tuple[str, int]]] | None = None,
     ) -> None:
         self.sections = dict(sections or {"/world/asia_pacific": 45, "/world/europe": 6})
         self.seed = seed
@@ -266,6 +329,18 @@ class SiteModel:
         """List page 1 also links to another host, the Chinese subsite and a script."""
         """Articles of /world/asia_pacific answered with a fault of tests/site/faults.py."""
         """The CSS class of list items; another one is the site changing its list template."""
+        self.navigation: dict[str, list[str]] = (
+            {top: list(subs) for top, subs in navigation.items()}
+            if navigation is not None
+            else _default_navigation(self.sections)
+        )
+        """The top menu's sections, each with the sections of its sub-menu; the site may drop one."""
+        self.submenus: dict[str, list[str]] = dict(submenus or {})
+        """Sections whose pages show a sub-menu of their own (a third level), not their menu's."""
+        self.list_templates: dict[str, str] = dict(list_templates or {})
+        """The list template of a section (LIST_TEMPLATES), 'classic' when not given."""
+        self.cross_listed: dict[str, list[tuple[str, int]]] = dict(cross_listed or {})
+        """Articles of other sections (section, index) a section also lists, on its first page."""
         self.gone: set[tuple[str, int]] = set()
         """Articles whose pages have since turned into the site's not-found page."""
         self.dead_links: list[DeadLink] = []
@@ -280,6 +355,15 @@ class SiteModel:
         self.edits: dict[tuple[str, int], list[list[str]]] = {}
         """Articles whose text the site has changed since: their new pages of paragraphs."""
         self._article = lru_cache(maxsize=4096)(self._make_article)
+
+    def menu_of(self, section: str) -> tuple[str, list[str]] | None:
+        """The sub-menu a page of this section shows: its name and its sections."""
+        if section in self.submenus:
+            return section_name(section), self.submenus[section]
+        for top, subs in self.navigation.items():
+            if section == top or section in subs:
+                return section_name(top), subs
+        return None
 
     def add_articles(self, section: str, count: int) -> list[ArticleData]:
         """Publish `count` new articles at the top of a section; they are returned newest first."""
@@ -376,7 +460,9 @@ class SiteModel:
             template, authors, source = "photo", [], "chinadaily.com.cn"
             byline = f"{source} | {stamp}"
             photographer = _name(rng)
-            pages = [[_text(rng, rng.randrange(18, 40)) for _ in range(rng.randrange(1, 3))] for _ in range(5)]
+            pages = [
+                [_text(rng, rng.randrange(18, 40)) for _ in range(rng.randrange(1, 3))] for _ in range(5)
+            ]
             local = published.astimezone(BEIJING)
             images = [
                 (
@@ -453,6 +539,10 @@ class SiteModel:
         # A story pushed across the boundary by a new one: last of page N, first of N+1.
         if page > 1 and self.repeated_across_pages:
             entries.insert(0, self.article(section, start - 1))
+        # Stories of other sections this one lists too, among its first items.
+        if page == 1:
+            for position, (other, index) in enumerate(self.cross_listed.get(section, [])):
+                entries.insert(min(1 + 2 * position, len(entries)), self.article(other, index))
         # A regional edition is listed just above its original story.
         for edition in self.editions():
             if edition.section == section and edition.edition_of is not None:
@@ -502,3 +592,53 @@ class SiteModel:
             if article.path(page) == path and 1 <= page <= len(article.pages):
                 return article, page
         return None
+
+
+WHOLE_SITE_SECTIONS = {
+    "/world/asia_pacific": 25,
+    "/world/europe": 8,
+    "/china/governmentandpolicy": 22,
+    "/china/59b8d010a3108c54ed7dfc30": 6,
+    "/business/tech": 8,
+    "/business/economy": 5,
+    "/life/fashion": 6,
+    "/life/fashion/trendwatch": 4,
+    "/food": 5,
+    "/sports/5a12a5d9a310f9b1cd619a19": 23,
+    "/opinion/op-ed": 5,
+    "/regional": 4,
+}
+
+
+def whole_site_model(**options: object) -> SiteModel:
+    """The local site as a whole: 12 sections under 7 top-level menus, in the three list templates,
+    word and hex-id paths, a third level (Trend Watch, shown only in Fashion's own sub-menu), a
+    top-level path in another menu (/food under Lifestyle), a top-level section without
+    subsections (/regional), a sub-menu link to another host (Business), and stories listed in
+    more than one section."""
+    settings: dict[str, object] = {
+        "navigation": {
+            "/china": ["/china/governmentandpolicy", "/china/59b8d010a3108c54ed7dfc30"],
+            "/world": ["/world/asia_pacific", "/world/europe"],
+            "/business": ["/business/tech", "/business/economy"],
+            "/life": ["/life/fashion", "/food"],
+            "/sports": ["/sports/5a12a5d9a310f9b1cd619a19"],
+            "/opinion": ["/opinion/op-ed"],
+            "/regional": [],
+        },
+        "submenus": {"/life/fashion": ["/life/fashion", "/life/fashion/trendwatch"]},
+        "list_templates": {
+            "/china/governmentandpolicy": "lft-art",
+            "/china/59b8d010a3108c54ed7dfc30": "lft-art",
+            "/life/fashion/trendwatch": "lft-art",
+            "/business/economy": "unknown",
+            "/sports/5a12a5d9a310f9b1cd619a19": "unknown",
+        },
+        "cross_listed": {
+            "/china/governmentandpolicy": [("/world/asia_pacific", 2), ("/business/tech", 1)],
+            "/opinion/op-ed": [("/world/europe", 0)],
+            "/food": [("/life/fashion/trendwatch", 3)],
+        },
+        **options,
+    }
+    return SiteModel(dict(WHOLE_SITE_SECTIONS), **settings)  # type: ignore[arg-type]

@@ -83,7 +83,7 @@ class LocalSite:
         if path == "/robots.txt":
             return 200, {"Content-Type": "text/plain"}, ROBOTS_TXT.encode()
         if path in ("/", "/index.html"):
-            return 200, html_type, templates.home_page(self._picks("")).encode()
+            return 200, html_type, self._dressed(templates.home_page(self._picks("")), None)
         for section in self.model.sections:
             match = re.fullmatch(re.escape(section) + r"(?:/?|/page_(\d+)\.html)", path)
             if match:
@@ -100,8 +100,14 @@ class LocalSite:
                     self._picks(section),
                     self.model.list_item_class,
                     self.model.foreign_links and page == 1,
+                    self.model.list_templates.get(section, "classic"),
                 )
-                return 200, html_type, listing.encode()
+                return 200, html_type, self._dressed(listing, section)
+        top = path.rstrip("/")
+        if top in self.model.navigation:
+            # A top-level section's front page: its sub-menu and the first story of each subsection.
+            featured = [self.model.article(s, 0) for s in self.model.navigation[top] if self.model.total(s)]
+            return 200, html_type, self._dressed(templates.index_page(top, featured, self._picks(top)), top)
         found = self.model.find(path)
         if found:
             article, page = found
@@ -109,7 +115,9 @@ class LocalSite:
                 time.sleep(self.article_delay)
             if (article.section, article.index) in self.model.gone:
                 return self._missing(path)
-            body = templates.article_page(article, page, self._picks(article.section)).encode()
+            body = self._dressed(
+                templates.article_page(article, page, self._picks(article.section)), article.section
+            )
             if not self.conditional or article.index in self.model.faults:
                 return 200, html_type, body
             validators = {
@@ -138,6 +146,15 @@ class LocalSite:
             except (TypeError, ValueError):
                 return False
         return False
+
+    def _dressed(self, page: str, section: str | None) -> bytes:
+        """A page with the model's menus in place of the real page's: the top menu shows the
+        model's top-level sections, the sub-menu the section's menu."""
+        page = page.replace(templates.real_header(), templates.header(tuple(self.model.navigation)), 1)
+        menu = self.model.menu_of(section) if section else None
+        top = next((t for t, subs in self.model.navigation.items() if section == t or section in subs), None)
+        chosen = templates.submenu(menu[0], tuple(menu[1]), top) if menu else ""
+        return page.replace(templates.real_submenu(), chosen, 1).encode()
 
     def _missing(self, path: str) -> tuple[int, dict[str, str], bytes]:
         """What the site answers for a page it does not have: new-style article URLs get a

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from functools import cache
 from pathlib import Path
 
-from tests.site.model import BEIJING, SECTION_NAMES, ArticleData, DeadLink
+from tests.site.model import BEIJING, ArticleData, DeadLink, breadcrumb_levels, section_name
 
 REAL_LIST_PAGE = Path(__file__).resolve().parent.parent / "fixtures" / "real" / "list_world_china_us_1.html"
 HOST = "//www.chinadaily.com.cn"
@@ -31,22 +32,72 @@ def _frame() -> dict[str, str]:
 
 
 def _section_name(section: str) -> str:
-    return SECTION_NAMES.get(section, section.rsplit("/", 1)[-1])
+    return section_name(section)
 
 
 def _breadcrumb(section: str) -> str:
-    name = html.escape(_section_name(section))
+    levels = breadcrumb_levels(section)
+    mobile = "\n".join(
+        f'  <li><a shape="rect" href="{HOST}{path}">{html.escape(name)}</a></li>'
+        for path, name in levels[:-1]
+    )
+    pc = "\n".join(
+        f'    <a shape="rect" href="{HOST}{path}">/ {html.escape(name)}</a>' for path, name in levels
+    )
+    last = html.escape(levels[-1][1]) if levels else ""
     return f"""<ol class="breadcrumb res-m" id="bread-nav1">
   <li><a shape="rect" href="{HOST}">Home</a></li>
-  <li><a shape="rect" href="{HOST}/world">World</a></li>
-  / {name}
+{mobile}
+  / {last}
 </ol>
 <div class="topNav3_art"> <span id="bread-nav">
     <a shape="rect" href="{HOST}">Home</a>
-    <a shape="rect" href="{HOST}/world">/ World</a>
-    <a shape="rect" href="{HOST}{section}">/ {name}</a>
+{pc}
   </span> </div>
 """
+
+
+_TOP_MENU_ITEM = re.compile(
+    r'<li[^>]*>\s*<a target="_top" href="//www\.chinadaily\.com\.cn(/[a-z]+)">[A-Z]+</a>\s*</li>\s*'
+)
+# A sub-menu link the site points at another host (site-map.md: Business > Investment).
+OFFSITE_SUBMENU = {"/business": ("http://investinchina.chinadaily.com.cn", "Investment")}
+
+
+@cache
+def header(tops: tuple[str, ...]) -> str:
+    """The real page's header, its top menus keeping only these top-level sections (links to
+    other hosts, the newspaper and the mobile page stay)."""
+    return _TOP_MENU_ITEM.sub(lambda m: m.group(0) if m.group(1) in tops else "", _frame()["header"])
+
+
+@cache
+def submenu(name: str, sections: tuple[str, ...], top: str | None = None) -> str:
+    """The sub-menu markup of the real page (div.topNav2_art) for these sections."""
+    items = [
+        f'            <li><a target="_top" shape="rect" href="{HOST}{path}">{html.escape(_section_name(path))}</a></li>'
+        for path in sections
+    ]
+    if top in OFFSITE_SUBMENU:
+        url, label = OFFSITE_SUBMENU[top]
+        items.append(f'            <li><a target="_blank" shape="rect" href="{url}">{label}</a></li>')
+    joined = "\n".join(items)
+    return f"""<!-- pc 二级菜单 -->
+<div class="topNav2_art"> <span>{html.escape(name)}</span>
+    <ul>
+{joined}
+    </ul>
+</div>
+<!-- 响应式二级菜单 -->
+"""
+
+
+def real_header() -> str:
+    return _frame()["header"]
+
+
+def real_submenu() -> str:
+    return _frame()["submenu"]
 
 
 def _link(article: ArticleData | DeadLink, style: int = 0, page: int = 1) -> str:
@@ -83,8 +134,12 @@ def list_page(
     picks: list[ArticleData],
     item_class: str = "tw3_01_2",
     foreign_links: bool = False,
+    template: str = "classic",
 ) -> str:
+    """A section list page in one of the model's LIST_TEMPLATES."""
     frame = _frame()
+    if template == "unknown":
+        return _unknown_list_page(section, page, entries, page_count, picks)
     name = html.escape(_section_name(section))
     featured = "".join(
         f'<div class="tBox2"><a target="_blank" shape="rect" href="{_link(a)}">{a.headline_html}</a></div>'
@@ -94,11 +149,14 @@ def list_page(
     for n, article in enumerate(entries):
         href = _link(article, style=n)
         when = article.published.astimezone(BEIJING)
+        image = f'<a target="_blank" shape="rect" href="{href}"><img width="200" height="130" src="//img2.chinadaily.com.cn/images/{when:%Y%m}/{when:%d}/{article.index:024x}.jpeg" /></a>'
+        if template == "lft-art":
+            # The variant: the picture in its own span, no trailing space in the item's class.
+            image = f'<span class="{item_class}_p">{image}</span>'
+        space = "" if template == "lft-art" else " "
         items.append(f"""
-                <div class="mb10 {item_class} ">
-                        <a target="_blank" shape="rect" href="{href}">
-                            <img width="200" height="130" src="//img2.chinadaily.com.cn/images/{when:%Y%m}/{when:%d}/{article.index:024x}.jpeg" />
-                        </a>
+                <div class="mb10 {item_class}{space}">
+                        {image}
                     <span class="{item_class}_t">
                 <h4><a shape="rect" href="{href}">{article.headline_html}</a></h4>
                 {"" if getattr(article, "listed_without_date", False) else f"<b>{when:%Y-%m-%d %H:%M}</b>"}
@@ -139,8 +197,13 @@ def list_page(
         if page < page_count
         else ""
     )
+    container = (
+        '<div class="lft_art lf" id="lft-art">'
+        if template == "lft-art"
+        else '<div class="lft_art" id="left">'
+    )
     body = f"""<div class="main_art">
-    <div class="lft_art" id="left">
+    {container}
         <div class="tw2" style="margin-bottom:10px;"><div class="tw2_r"><div class="mb10">{featured}</div></div></div>
         <!--list-->
         {"".join(items)}
@@ -166,6 +229,72 @@ def list_page(
     return (
         head + frame["header"] + frame["submenu"] + _breadcrumb(section) + body + frame["sidebar_and_footer"]
     )
+
+
+def _unknown_list_page(
+    section: str, page: int, entries: list[ArticleData | DeadLink], page_count: int, picks: list[ArticleData]
+) -> str:
+    """A list page after an imagined redesign: none of the list template's markup is left."""
+    frame = _frame()
+    base = f"{HOST}{section}"
+
+    def page_url(number: int) -> str:
+        return base if number == 1 else f"{base}/page_{number}.html"
+
+    lead = (
+        f'<div class="lead-story"><a href="{_link(entries[0])}">{entries[0].headline_html}</a></div>'
+        if entries
+        else ""
+    )
+    items = []
+    for n, article in enumerate(entries):
+        when = article.published.astimezone(BEIJING)
+        stamp = (
+            "" if getattr(article, "listed_without_date", False) else f"<time>{when:%Y-%m-%d %H:%M}</time>"
+        )
+        headline = f'<h3><a href="{_link(article, style=n)}">{article.headline_html}</a></h3>'
+        # Some items print the time above the headline, some below.
+        items.append(f'<li class="story">{stamp + headline if n % 3 == 1 else headline + stamp}</li>')
+    paging = []
+    if page > 1:
+        paging.append(f'<a href="{page_url(page - 1)}">Previous</a>')
+    if page < page_count:
+        paging.append(f'<a href="{page_url(page + 1)}">Next</a>')
+    paging.append(f'<span class="pageno">{page}/{page_count}</span>')
+    name = html.escape(_section_name(section))
+    head = f"""<!DOCTYPE html>
+<html>
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<title>{name} - Chinadaily.com.cn</title>
+</head>
+"""
+    body = f"""<main class="column-main">
+  {lead}
+  <ul class="story-list">{"".join(items)}</ul>
+  <nav class="paging">{" ".join(paging)}</nav>
+</main>
+{_sidebar_picks(picks)}"""
+    return (
+        head + frame["header"] + frame["submenu"] + _breadcrumb(section) + body + frame["sidebar_and_footer"]
+    )
+
+
+def index_page(top: str, featured: list[ArticleData], picks: list[ArticleData]) -> str:
+    """A top-level section's front page: its sub-menu and a few featured stories, no list."""
+    frame = _frame()
+    links = "\n".join(
+        f'<div class="tBox2"><a href="{_link(a)}">{a.headline_html}</a></div>' for a in featured
+    )
+    head = f"""<!DOCTYPE html>
+<html>
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<title>{html.escape(_section_name(top))} - Chinadaily.com.cn</title>
+</head>
+"""
+    body = f'<div class="main_art"><div class="channel-front">{links}</div></div>\n'
+    return head + frame["header"] + frame["submenu"] + _breadcrumb(top) + body + frame["sidebar_and_footer"]
 
 
 def _byline_html(article: ArticleData) -> str:
@@ -212,7 +341,9 @@ def _pager(article: ArticleData, page: int) -> str:
         links.append(f'<a class="pagestyle" href="{_link(article, page=page - 1)}">Previous</a>')
     for number in range(1, len(article.pages) + 1):
         links.append(
-            f"<span>{number}</span>" if number == page else f'<a href="{_link(article, page=number)}">{number}</a>'
+            f"<span>{number}</span>"
+            if number == page
+            else f'<a href="{_link(article, page=number)}">{number}</a>'
         )
     if page < len(article.pages):
         links.append(f'<a class="pagestyle" href="{_link(article, page=page + 1)}">Next</a>')
