@@ -78,8 +78,11 @@ class HealthChecks:
         first_page_items = stats.get(statkeys.LIST_FIRST_PAGE_ITEMS)
         if first_page_items is None:
             # In a shared run, only the worker that read the first list page can tell.
-            if statkeys.SHARED_RUN not in stats:
-                return ["the section's first list page could not be read"]
+            unread = [value for key, value in stats.items() if key.endswith("/first_page_unread")]
+            if unread or statkeys.SHARED_RUN not in stats:
+                return [
+                    "the section's first list page could not be read" + (f" ({unread[0]})" if unread else "")
+                ]
         elif isinstance(first_page_items, int) and first_page_items < self.min_first_page_items:
             return [
                 f"the section's first list page had {first_page_items} list items "
@@ -102,8 +105,11 @@ class HealthChecks:
             items = stats.get(statkeys.section_key(path, "first_page_items"))
             if items is None:
                 # In a shared run, only the worker that read the first list page can tell.
-                if not shared:
-                    failures.append(f"the first list page of {path} could not be read")
+                why = stats.get(statkeys.section_key(path, "first_page_unread"))
+                if why or not shared:
+                    failures.append(
+                        f"the first list page of {path} could not be read" + (f" ({why})" if why else "")
+                    )
             elif isinstance(items, int) and items < self.min_first_page_items:
                 failures.append(
                     f"the first list page of {path} had {items} list items "

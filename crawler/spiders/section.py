@@ -105,7 +105,11 @@ class SectionSpider(Spider):
     @property
     def walk(self) -> SectionWalk:
         """The walk of a one-section spider."""
-        return self.walks[self.section_path]
+        walk = self.walks.get(self.section_path)
+        if walk is None:
+            # AttributeError, not KeyError: Scrapy looks over the spider's attributes.
+            raise AttributeError(f"{self.name} walks many sections, not one")
+        return walk
 
     def add_walk(self, path: str) -> SectionWalk:
         """A walk of the section at `path`, from now on one of this spider's."""
@@ -274,6 +278,8 @@ class SectionSpider(Spider):
         if not isinstance(job, dict):
             return False
         saved, job["walks"] = job.get("walks"), self.walks
+        if not saved and job.get("walk") is not None and self.section_path:
+            saved = {self.section_path: job.pop("walk")}  # a job saved before walks were per section
         if not saved:
             return False
         for path, walk in saved.items():
@@ -327,8 +333,15 @@ class SectionSpider(Spider):
         if walking and response.meta.get("walk_state"):
             walk.take(response.meta["walk_state"])
         if walking and number == 1:
-            walk.first_page_items = len(page.entries()) if page else 0
-            walk.section_name = page.section() if page else None
+            if page is not None:
+                walk.first_page_items = len(page.entries())
+                walk.section_name = page.section()
+            else:
+                # Not a list page at all (an error, a not-found answer): the health check says why.
+                self.crawler.stats.set_value(
+                    keys.section_key(walk.path, "first_page_unread"),
+                    f"{judgement.verdict}: {judgement.reason}",
+                )
             self._note_first_page(walk)
             for request in await self.first_list_page(response, walk):
                 yield request
