@@ -260,8 +260,13 @@ class PageJudge:
         if entries and page.reader == "template":
             return self._make(LIST, "list items", response, url, list_page=page)
         # An empty list in the list template is the end of the walk; the probe's answer to a
-        # page that cannot exist counts only for pages without that template.
-        error_page = ArticlePage(response).shows_not_found() or (
+        # page that cannot exist counts only for pages without that template. Dated article
+        # links in another template are a list, however like the probe's answer the rest of
+        # the page is (the site answers a list page past the end in the section's template).
+        not_found = ArticlePage(response).shows_not_found()
+        if entries and not not_found:
+            return self._make(LIST, "list items (generic list reader)", response, url, list_page=page)
+        error_page = not_found or (
             not page.has_list_block()
             and self.probes is not None
             and self.probes.matches("list", visible_shingles(response))
@@ -270,8 +275,6 @@ class PageJudge:
             return self._make(SOFT404, "not-found answer for the section", response, url)
         if error_page:
             return self._make(LIST_END, "not-found answer past the last page", response, url)
-        if entries:
-            return self._make(LIST, "list items (generic list reader)", response, url, list_page=page)
         return self._make(LIST_END, "no items", response, url, list_page=page)
 
 

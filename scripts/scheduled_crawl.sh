@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The scheduled crawl: one incremental crawl of a section into the archive, health checks
+# The scheduled crawl: one incremental crawl of the whole site (or a spider's sections), health checks
 # included, leaving its log, stats and a Markdown summary in OUTPUT_DIR.
 #
-# Environment: SPIDER (default asia_pacific), SINCE (YYYY-MM-DD), FULL (1 to walk every list
+# Environment: SPIDER (default site), SINCE (YYYY-MM-DD), FULL (1 to walk every list
 # page), OUTPUT_DIR (default crawl-output), CLOSESPIDER_TIMEOUT (seconds, default 6600),
 # GITHUB_STEP_SUMMARY (the summary is appended there when set), WARC_DIR (default
 # OUTPUT_DIR/warc: every response is kept in WARC files there; empty: none), and every crawl
@@ -11,7 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
-spider=${SPIDER:-asia_pacific}
+spider=${SPIDER:-site}
 output=${OUTPUT_DIR:-crawl-output}
 mkdir -p "$output"
 

@@ -54,3 +54,9 @@ def test_the_comparison_benchmark_runs_and_reports_every_figure(tmp_path):
     assert set(figures["quality"]) == {"real", "written"}
     assert set(figures["memory"]["peak_rss_mb"]) == {"200", "300"}
     assert figures["incremental"]["requests"] >= 1
+
+
+def test_the_site_benchmark_runs_the_whole_site_and_each_section(tmp_path):
+    figures = benchmark("site", "--delay", "0", tmp_path=tmp_path)
+    assert figures["sections"] == len(figures["one_run_per_section"]["runs"]) == 12
+    assert figures["site"]["pages"] > 12 and figures["one_run_per_section"]["pages"] > 12

@@ -153,3 +153,27 @@ LIST_PAGE, *_ = labelled_pages("list")  # the real captured page comes first
 def test_list_page_verdicts(url, status, body, verdict):
     body = LIST_PAGE.response().body if body is None else b"<html><body>" + body + b"</body></html>"
     assert PageJudge(40).judge_list(fetched(url, body, status)).verdict == verdict
+
+
+def test_a_list_in_an_unknown_template_stays_a_list_however_like_the_probe_answer_it_is():
+    """The site answers a list page past the end in the section's own template: in a template no
+    page object knows, that answer is page 1 without its items (here the written unknown-template
+    page, its story list emptied)."""
+    import re
+
+    from crawler.probes import Fingerprint, ProbeSet, visible_shingles
+
+    (unknown,) = [page for page in labelled_pages("list") if page.label.get("template") == "unknown"]
+    listed = unknown.response().body
+    empty = re.sub(rb'(<ul class="story-list">).*?(</ul>)', rb"\1\2", listed, flags=re.S)
+    probe_answer = fetched(LIST_URL + "/page_99999.html", empty, 200)
+    shingles = frozenset(visible_shingles(probe_answer))
+    # A threshold this page resembles its probe answer at (the local site's large chrome makes
+    # its pages resemble theirs at the default threshold).
+    probes = ProbeSet(
+        {"list": Fingerprint("list", probe_answer.url, 200, probe_answer.url, shingles, None)}, 0.4
+    )
+    judge = PageJudge(40, probes=probes)
+    assert probes.matches("list", visible_shingles(fetched(LIST_URL, listed, 200)))
+    assert judge.judge_list(fetched(LIST_URL, listed, 200)).verdict == "list"
+    assert judge.judge_list(fetched(LIST_URL, empty, 200)).verdict == "soft404"
