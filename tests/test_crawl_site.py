@@ -14,6 +14,7 @@ from tests.crawling import our_warnings, run_crawl, start_crawl
 from tests.databases import postgres_database
 from tests.site import serve
 from tests.site.model import SiteModel, whole_site_model
+from tests.test_crawl_incremental import requests_since
 from tests.test_crawl_shared import finish, shared_settings
 
 pytestmark = pytest.mark.e2e
@@ -45,14 +46,6 @@ def expected_sections(model: SiteModel, sections=None):
 
 def by_url(rows):
     return {row["canonical_url"]: set(row["sections"]) for row in rows}
-
-
-def requests_since(site, before):
-    return {
-        path: count - before.get(path, 0)
-        for path, count in site.requests.items()
-        if count > before.get(path, 0) and path != "/robots.txt"
-    }
 
 
 def stats_of(path):
