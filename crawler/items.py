@@ -190,6 +190,33 @@ class SectionListingItem:
 
 
 @dataclass(frozen=True)
+class DiscoveryItem:
+    """Articles another index of the site (its search API, an RSS feed, the sitemap) showed for
+    one day; become `discoveries` rows."""
+
+    source: str
+    """'search', 'rss' or 'sitemap'."""
+    day: str
+    """The day (Beijing, YYYY-MM-DD) the source was asked about."""
+    found: list[tuple[str, str | None]]
+    """(canonical URL, the source's name for its section) of each article found."""
+    listed: list[str]
+    """The ones a section list had shown (the archive's section_listings) when the source was read."""
+
+
+@dataclass(frozen=True)
+class AuditedDayItem:
+    """One day of one source read to its end, or not; an `audited_days` row."""
+
+    source: str
+    day: str
+    results: int
+    """Articles found (0 when the day failed)."""
+    failure: str | None = None
+    """Why the day could not be read to its end; then nothing of it is kept and the next audit tries again."""
+
+
+@dataclass(frozen=True)
 class CrawlStateItem:
     """How far a section's walk has reached; written after the items of those pages."""
 

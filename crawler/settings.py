@@ -25,6 +25,15 @@ NEWSPIDER_MODULE = "crawler.spiders"
 CHINADAILY_BASE_URL = _env("CHINADAILY_BASE_URL", "https://www.chinadaily.com.cn")
 """Origin to crawl; links to www.chinadaily.com.cn and its mirrors are mapped onto it."""
 
+CHINADAILY_SEARCH_BASE_URL = _env("CHINADAILY_SEARCH_BASE_URL", "https://newssearch.chinadaily.com.cn")
+"""Origin of the site's search API (/rest/en/search is appended): the coverage audit's second index."""
+CHINADAILY_RSS_FEEDS = _env(
+    "CHINADAILY_RSS_FEEDS",
+    "cndy_rss.xml,china_rss.xml,bizchina_rss.xml,world_rss.xml,opinion_rss.xml,sports_rss.xml,"
+    "entertainment_rss.xml,lifestyle_rss.xml,photo_rss.xml,hk_rss.xml",
+).split(",")
+"""The site's RSS feeds under /rss/, for `audit -a sources=rss` (reported frozen since 2017)."""
+
 CHINADAILY_STOP_AFTER_KNOWN = int(_env("CHINADAILY_STOP_AFTER_KNOWN", "20"))
 """Once a section is backfilled, the walk stops after this many archived list items in a row."""
 CHINADAILY_RECHECK_DAYS = float(_env("CHINADAILY_RECHECK_DAYS", "3"))
@@ -83,6 +92,8 @@ HEALTH_MAX_ERROR_RATE = float(_env("HEALTH_MAX_ERROR_RATE", "0.25"))
 """Share of article pages that failed (5xx after retries, timeouts, connection errors)."""
 HEALTH_MAX_DAYS_WITHOUT_NEW = float(_env("HEALTH_MAX_DAYS_WITHOUT_NEW", "7"))
 """The archive gaining no new article of the section for longer than this fails (0: off)."""
+HEALTH_MIN_SEARCH_COVERAGE = float(_env("HEALTH_MIN_SEARCH_COVERAGE", "0.98"))
+"""An audit fails when a smaller share of the search API's results was in the archive already."""
 
 # --- Rendering (scrapy-playwright, Debian's Chromium) ---------------------------------------
 RENDER_MODE = _env("RENDER_MODE", "auto")

@@ -57,6 +57,23 @@ ARTICLES_GONE = "archive/articles_gone"
 DEAD_URLS = "archive/dead_urls"
 FAILED_URLS = "archive/failed_urls"
 
+# The coverage audit (crawler/spiders/audit.py).
+AUDIT_SOURCES = "audit/sources"
+AUDIT_REQUESTS = "audit/index_requests"
+"""Requests to the indexes (search API pages, feeds, sitemaps)."""
+AUDIT_DAYS_READ = "audit/days_read"
+AUDIT_DAYS_FAILED = "audit/days_failed"
+AUDIT_FAILED_DAYS = "audit/failed_days"
+"""Each day that could not be read, with its source and reason, a list."""
+AUDIT_FETCHES = "audit/fetches"
+"""Articles the archive lacked, fetched."""
+
+
+def audit_key(source: str, name: str) -> str:
+    """`audit/<source>/<name>`: found, listed (a section list had shown them), missing (not in the archive)."""
+    return f"audit/{source}/{name}"
+
+
 # The health checks (crawler/extensions/health.py): the list of failures, empty when all passed.
 HEALTH_FAILED = "health/failed"
 HEALTH_WARNINGS = "health/warnings"

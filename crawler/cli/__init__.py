@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any
 
@@ -258,6 +258,39 @@ def dead(context: click.Context, kind: str | None, limit: int, db: str | None, a
     that failed and are tried again next run; and why."""
     invocation = _settle(context, db, as_json)
     _reading(lambda reader, i: commands.dead(reader, i.write(), i.as_json, kind, limit), invocation)
+
+
+@cli.command(epilog="Example: chinadaily-archive coverage --since 2026-11-24 --json")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="First day (Beijing), default: 6 days before --until.",
+)
+@click.option(
+    "--until", type=click.DateTime(formats=["%Y-%m-%d"]), help="Last day (Beijing), default: today."
+)
+@click.option(
+    "--by", type=click.Choice(["day", "section"]), default="day", show_default=True, help="One row per this."
+)
+@_shared
+@click.pass_context
+@_reporting
+def coverage(
+    context: click.Context,
+    since: datetime | None,
+    until: datetime | None,
+    by: str,
+    db: str | None,
+    as_json: bool | None,
+) -> None:
+    """What the list walk found against what the site's search API showed (scrapy crawl audit),
+    per day or section: listed, found by search, both, only in search (archived since, or dead),
+    only in lists; and one summary line. --json: one object, `only_in_search` the sorted
+    canonical URLs of the articles only the search API showed."""
+    invocation = _settle(context, db, as_json)
+    last = until.date() if until else datetime.now(timezone(timedelta(hours=8))).date()
+    first = since.date() if since else last - timedelta(days=6)
+    _reading(lambda reader, i: commands.coverage(reader, i.write(), i.as_json, first, last, by), invocation)
 
 
 @cli.command(epilog="Example: chinadaily-archive runs --shared --limit 5")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -210,6 +210,36 @@ def dead(reader: ArchiveReader, out: IO[str], as_json: bool, kind: str | None, l
         ["kind", "status", "last seen", "reason", "url"],
         out,
     )
+
+
+def coverage(reader: ArchiveReader, out: IO[str], as_json: bool, since: date, until: date, by: str) -> None:
+    found = reader.coverage(since, until)
+    if as_json:
+        out.write(json_line(found.as_json()) + "\n")
+        return
+    rows = found.days if by == "day" else found.sections
+    columns = ["audited", "listed", "search", "both", "only_in_search", "fetched", "dead", "only_in_lists"]
+    table(
+        [
+            [
+                row.key,
+                *([row.audited] if by == "day" else []),
+                row.listed,
+                row.search,
+                row.both,
+                row.only_in_search,
+                row.only_in_search_fetched,
+                row.only_in_search_dead,
+                row.only_in_lists,
+            ]
+            for row in rows
+        ],
+        [by, *(columns if by == "day" else columns[1:])],
+        out,
+    )
+    for source, count in sorted(found.other_sources.items()):
+        out.write(f"{source}: {count} articles in the window\n")
+    out.write(found.summary() + "\n")
 
 
 def runs(reader: ArchiveReader, out: IO[str], as_json: bool, limit: int, shared: bool) -> None:

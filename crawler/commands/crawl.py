@@ -57,10 +57,8 @@ class Command(ScrapyCrawlCommand):
         """A section spider's `-a` argument that makes no sense, said before anything is fetched."""
         if not issubclass(spidercls, SectionSpider):
             return None
-        # Other arguments become spider attributes, as in any Scrapy spider (scrapyd passes `_job`).
-        walk = {name: arguments[name] for name in ("path", "max_pages", "since", "full") if name in arguments}
         try:
-            spidercls.parse_arguments(**walk)
+            spidercls.check_arguments(arguments)
         except ValueError as error:
             return f"{spidercls.name}: {error}"
         return None

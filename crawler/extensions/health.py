@@ -38,6 +38,7 @@ class HealthChecks:
         self.max_soft404_rate = settings.getfloat("HEALTH_MAX_SOFT404_RATE")
         self.max_error_rate = settings.getfloat("HEALTH_MAX_ERROR_RATE")
         self.max_days_without_new = settings.getfloat("HEALTH_MAX_DAYS_WITHOUT_NEW")
+        self.min_search_coverage = settings.getfloat("HEALTH_MIN_SEARCH_COVERAGE")
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -45,9 +46,12 @@ class HealthChecks:
         return cls(crawler)
 
     def check(self, stats: dict[str, object], last_new_article: datetime | None) -> list[str]:
-        failures = (
-            self._site_failures(stats) if statkeys.SITE_SECTIONS in stats else self._section_failures(stats)
-        )
+        if statkeys.AUDIT_SOURCES in stats:
+            failures = self._audit_failures(stats)
+        elif statkeys.SITE_SECTIONS in stats:
+            failures = self._site_failures(stats)
+        else:
+            failures = self._section_failures(stats)
         counts = verdict_counts(stats)
         # A conditional re-check answered 304 is an article page seen alive, unjudged.
         dead = sum(counts[verdict] for verdict in DEAD_VERDICTS)
@@ -117,6 +121,18 @@ class HealthChecks:
                 )
         return failures
 
+    def _audit_failures(self, stats: dict[str, object]) -> list[str]:
+        """An audit: the share of the search API's results that a section list had shown (the list
+        walk had found them) must reach HEALTH_MIN_SEARCH_COVERAGE."""
+        found = number(stats, statkeys.audit_key("search", "found"))
+        listed = number(stats, statkeys.audit_key("search", "listed"))
+        if found and listed / found < self.min_search_coverage:
+            return [
+                f"search coverage {listed / found:.1%}: {listed} of {found} articles the search API lists "
+                f"were found by the list walk (at least {self.min_search_coverage:.0%} expected)"
+            ]
+        return []
+
     @staticmethod
     def warnings(stats: dict[str, object]) -> list[str]:
         """What is worth a look but fails nothing: sections read only by the generic list reader,
@@ -135,6 +151,8 @@ class HealthChecks:
                 )
         for path in _strings(stats.get(statkeys.SITE_DROPPED_SECTIONS)):
             found.append(f"{path} is no longer in the navigation: not walked, its archive kept")
+        for day in _strings(stats.get(statkeys.AUDIT_FAILED_DAYS)):
+            found.append(f"not audited: {day} (the next audit reads it again)")
         return found
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:

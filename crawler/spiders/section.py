@@ -88,6 +88,13 @@ class SectionSpider(Spider):
         return WalkArguments.parse(path or cls.section_path, max_pages, since, full)
 
     @classmethod
+    def check_arguments(cls, arguments: dict[str, str]) -> None:
+        """ValueError when an `-a` argument makes no sense, before anything is fetched. Other
+        arguments become spider attributes, as in any Scrapy spider (scrapyd passes `_job`)."""
+        walk = {name: arguments[name] for name in ("path", "max_pages", "since", "full") if name in arguments}
+        cls.parse_arguments(**walk)
+
+    @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SectionSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings

@@ -92,6 +92,15 @@ class Archive:
         """The canonical URLs of every section whose walk the archive records."""
         return self._read(read.crawl_state_keys)
 
+    def listed(self, urls: Iterable[str]) -> set[str]:
+        """The canonical URLs among these that a section list has shown (under them or an alias)."""
+        wanted = list(urls)
+        return self._read(lambda session: read.listed(session, wanted))
+
+    def failed_audit_days(self) -> list[tuple[str, str]]:
+        """(source, day) of every day an audit could not read and none has read since."""
+        return self._read(read.failed_audit_days)
+
     def last_new_article_at(self, section: str | None = None) -> datetime | None:
         """When the archive last gained an article (of a section, given its breadcrumb name)."""
         return self._read(lambda session: read.last_new_article_at(session, section))

@@ -206,6 +206,41 @@ class SectionListing(Base):
     last_listed_at: Mapped[datetime]
 
 
+class Discovery(Base):
+    """An article another index of the site showed (search API, RSS, sitemap), and when."""
+
+    __tablename__ = "discoveries"
+    __table_args__ = (UniqueConstraint("canonical_url", "source"), Index("ix_discoveries_day", "day"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    canonical_url: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))
+    """'search', 'rss' or 'sitemap'."""
+    day: Mapped[str] = mapped_column(String(10))
+    """The day (Beijing, YYYY-MM-DD) the source listed it under."""
+    section_hint: Mapped[str | None] = mapped_column(Text)
+    """The source's own name for the article's section (the API's columnName)."""
+    listed_at_discovery: Mapped[bool]
+    """A section list had shown the article when the source first showed it: the walk had found it."""
+    first_found_at: Mapped[datetime]
+    last_found_at: Mapped[datetime]
+
+
+class AuditedDay(Base):
+    """A day of a source the audit read to its end, or failed to."""
+
+    __tablename__ = "audited_days"
+    __table_args__ = (UniqueConstraint("source", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    day: Mapped[str] = mapped_column(String(10))
+    results: Mapped[int]
+    failure: Mapped[str | None] = mapped_column(Text)
+    """Why the day could not be read; NULL once it was."""
+    audited_at: Mapped[datetime]
+
+
 class CrawlState(Base):
     """How far a section's backfill has reached, so an interrupted one is continued, not mistaken."""
 

@@ -8,7 +8,16 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipelines.archive.models import Article, ArticleUrl, CrawlState, DeadUrl, FailedUrl, ProbeFingerprint
+from pipelines.archive.models import (
+    Article,
+    ArticleUrl,
+    AuditedDay,
+    CrawlState,
+    DeadUrl,
+    FailedUrl,
+    ProbeFingerprint,
+    SectionListing,
+)
 from pipelines.archive.records import KnownUrl, ProbeRecord, WalkRecord
 
 
@@ -38,6 +47,36 @@ def known(session: Session, urls: Iterable[str]) -> dict[str, KnownUrl]:
     for (url,) in session.execute(select(DeadUrl.canonical_url).where(DeadUrl.canonical_url.in_(wanted))):
         found.setdefault(url, KnownUrl("dead"))
     return found
+
+
+def listed(session: Session, urls: list[str]) -> set[str]:
+    """The URLs that a section list showed, itself or another URL of the same article."""
+    found: set[str] = set()
+    for start in range(0, len(urls), 5000):
+        chunk = urls[start : start + 5000]
+        found.update(
+            session.scalars(
+                select(SectionListing.canonical_url).where(SectionListing.canonical_url.in_(chunk))
+            )
+        )
+        # An article listed under another of its URLs (an edition's, a mirror's) is listed too.
+        owners = select(Article.id, Article.canonical_url).where(Article.canonical_url.in_(chunk)).subquery()
+        other_urls = (
+            select(owners.c.canonical_url)
+            .join(ArticleUrl, ArticleUrl.article_id == owners.c.id)
+            .join(SectionListing, SectionListing.canonical_url == ArticleUrl.canonical_url)
+        )
+        found.update(session.scalars(other_urls))
+    return found
+
+
+def failed_audit_days(session: Session) -> list[tuple[str, str]]:
+    rows = session.execute(
+        select(AuditedDay.source, AuditedDay.day)
+        .where(AuditedDay.failure.is_not(None))
+        .order_by(AuditedDay.day)
+    )
+    return [(source, day) for source, day in rows]
 
 
 def crawl_state_keys(session: Session) -> list[str]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from crawler.items import LIST_FIELDS, exported_fields
 from crawler.siteurls import canonical_url
 from pipelines.archive import read, records
+from pipelines.archive.coverage import Coverage, coverage
 from pipelines.archive.db import alembic_config, schema_head
 from pipelines.archive.models import (
     Article,
@@ -25,15 +26,25 @@ from pipelines.archive.models import (
     ArticleVersion,
     CrawlRun,
     DeadUrl,
+    Discovery,
     FailedUrl,
     SectionListing,
 )
 from pipelines.archive.search import QueryError, parse, search_statement
 
 # The item's exported fields, between the archive's own id and its times of the article;
-# `sections` (every section path the article was listed under) comes from section_listings.
-EXPORT_COLUMNS = ("id", *exported_fields(), "sections", "first_seen_at", "last_seen_at", "gone_at")
-LIST_COLUMNS = (*LIST_FIELDS, "sections")
+# `sections` (every section path the article was listed under) comes from section_listings,
+# `discovered_by` (list, search, rss, sitemap: every way it was found) from them and discoveries.
+EXPORT_COLUMNS = (
+    "id",
+    *exported_fields(),
+    "sections",
+    "discovered_by",
+    "first_seen_at",
+    "last_seen_at",
+    "gone_at",
+)
+LIST_COLUMNS = (*LIST_FIELDS, "sections", "discovered_by")
 """The exported columns that hold lists."""
 
 
@@ -170,6 +181,41 @@ class ArchiveReader:
             | SectionListing.canonical_url.in_(aliases.scalar_subquery()),
         )
 
+    def discovered_by_of(
+        self, articles: list[tuple[int, str]], sections: dict[int, list[str]]
+    ) -> dict[int, list[str]]:
+        """How each article was found: 'list' when a section list showed it, and each other index
+        (search, rss, sitemap) that showed it under its own URL or another it stands under."""
+        found: dict[int, set[str]] = {
+            article_id: ({"list"} if sections.get(article_id) else set()) for article_id, _ in articles
+        }
+        owner = {url: article_id for article_id, url in articles}
+        with self.engine.connect() as connection:
+            for article_id, url in connection.execute(
+                select(ArticleUrl.article_id, ArticleUrl.canonical_url).where(
+                    ArticleUrl.article_id.in_(list(found))
+                )
+            ):
+                owner.setdefault(url, article_id)
+            for url, source in connection.execute(
+                select(Discovery.canonical_url, Discovery.source).where(
+                    Discovery.canonical_url.in_(list(owner))
+                )
+            ):
+                found[owner[url]].add(source)
+        order = ("list", "search", "rss", "sitemap")
+        return {
+            article_id: sorted(ways, key=lambda way: (order.index(way) if way in order else 9, way))
+            for article_id, ways in found.items()
+        }
+
+    def coverage(self, since: date, until: date) -> Coverage:
+        """The list walk against the search API over a window of (Beijing) days."""
+        if since > until:
+            raise BadInput(f"--since ({since}) is after --until ({until})")
+        with self.engine.connect() as connection:
+            return coverage(connection, since, until)
+
     def sections_of(self, articles: list[tuple[int, str]]) -> dict[int, list[str]]:
         """The section paths each article (id, canonical URL) was listed under, under its own URL
         or another it stands under, in the order the lists first showed it."""
@@ -235,7 +281,11 @@ class ArchiveReader:
             if name not in ("headline_key", "body_simhash")
         }
         article["pages_missing"] = self._missing_pages(article.get("pages_missing") or [])
-        article["sections"] = self.sections_of([(article["id"], article["canonical_url"])])[article["id"]]
+        key = [(article["id"], article["canonical_url"])]
+        article["sections"] = self.sections_of(key)[article["id"]]
+        article["discovered_by"] = self.discovered_by_of(key, {article["id"]: article["sections"]})[
+            article["id"]
+        ]
         return article
 
     def _missing_pages(self, urls: list[str]) -> list[dict[str, Any]]:
@@ -296,7 +346,7 @@ class ArchiveReader:
 
     def iter_articles(self, filters: Filters, with_html: bool = False) -> Iterator[dict[str, Any]]:
         """Every article the filters let through, oldest first, streamed a thousand at a time."""
-        names = [name for name in export_columns(with_html) if name != "sections"]
+        names = [name for name in export_columns(with_html) if name not in ("sections", "discovered_by")]
         statement = (
             select(*(getattr(Article, name) for name in names))
             .where(*self._conditions(filters))
@@ -308,9 +358,12 @@ class ArchiveReader:
             result = connection.execution_options(stream_results=True, yield_per=1000).execute(statement)
             for rows in result.partitions():
                 batch = [dict(row._mapping) for row in rows]
-                sections = self.sections_of([(row["id"], row["canonical_url"]) for row in batch])
+                keys = [(row["id"], row["canonical_url"]) for row in batch]
+                sections = self.sections_of(keys)
+                ways = self.discovered_by_of(keys, sections)
                 for row in batch:
                     row["sections"] = sections[row["id"]]
+                    row["discovered_by"] = ways[row["id"]]
                     yield {name: row[name] for name in export_columns(with_html)}
 
     def counts(self, by: str, filters: Filters) -> list[tuple[str, int]]:

@@ -16,16 +16,20 @@ from crawler.items import (
     ArticleAliasesItem,
     ArticleItem,
     ArticleSeenItem,
+    AuditedDayItem,
     CrawlStateItem,
     DeadUrlItem,
+    DiscoveryItem,
     FailedUrlItem,
     SectionListingItem,
 )
 from pipelines.archive.models import (
     Article,
+    AuditedDay,
     CrawlRun,
     CrawlState,
     DeadUrl,
+    Discovery,
     FailedUrl,
     ProbeFingerprint,
     SectionListing,
@@ -42,6 +46,8 @@ STORED_ITEMS = (
     DeadUrlItem,
     FailedUrlItem,
     SectionListingItem,
+    DiscoveryItem,
+    AuditedDayItem,
     CrawlStateItem,
 )
 
@@ -89,6 +95,8 @@ def store(session: Session, items: Iterable[Any], run_id: int | None, rules: Ded
     result.resolved += _resolve(session, fetched, now)
     _forget_dead(session, writer.pages_back)
     _store_listings(session, batch[SectionListingItem], now)
+    _store_discoveries(session, batch[DiscoveryItem], now)
+    _store_audited_days(session, batch[AuditedDayItem], now)
     for state in batch[CrawlStateItem]:
         _store_walk(session, state, now)
     return result
@@ -152,9 +160,7 @@ def _store_listings(session: Session, listings: list[SectionListingItem], now: d
     pairs = sorted({(url, listing.section_path) for listing in listings for url in listing.canonical_urls})
     if not pairs:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(SectionListing).values(
+    statement = _upsert(session)(SectionListing).values(
         [
             {"canonical_url": url, "section_path": path, "first_listed_at": now, "last_listed_at": now}
             for url, path in pairs
@@ -165,6 +171,58 @@ def _store_listings(session: Session, listings: list[SectionListingItem], now: d
         set_={"last_listed_at": statement.excluded.last_listed_at},
     )
     session.execute(statement)
+
+
+def _upsert(session: Session) -> Any:
+    """The dialect's INSERT that takes ON CONFLICT."""
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _store_discoveries(session: Session, found: list[DiscoveryItem], now: datetime) -> None:
+    """What another index showed: the first sighting keeps its day and whether the archive held
+    a list had shown the article then; a later one only moves last_found_at."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for item in found:
+        listed = set(item.listed)
+        for url, hint in item.found:
+            rows.setdefault(
+                (url, item.source),
+                {
+                    "canonical_url": url,
+                    "source": item.source,
+                    "day": item.day,
+                    "section_hint": hint,
+                    "listed_at_discovery": url in listed,
+                    "first_found_at": now,
+                    "last_found_at": now,
+                },
+            )
+    if not rows:
+        return
+    statement = _upsert(session)(Discovery).values(list(rows.values()))
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["canonical_url", "source"],
+            set_={"last_found_at": statement.excluded.last_found_at},
+        )
+    )
+
+
+def _store_audited_days(session: Session, days: list[AuditedDayItem], now: datetime) -> None:
+    """A day read to its end replaces what was known of it; a failed day is recorded only when
+    the day was never read, so that a good earlier audit is not forgotten."""
+    for item in days:
+        statement = _upsert(session)(AuditedDay).values(
+            source=item.source, day=item.day, results=item.results, failure=item.failure, audited_at=now
+        )
+        if item.failure is None:
+            statement = statement.on_conflict_do_update(
+                index_elements=["source", "day"],
+                set_={"results": item.results, "failure": None, "audited_at": now},
+            )
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=["source", "day"])
+        session.execute(statement)
 
 
 def _store_walk(session: Session, item: CrawlStateItem, now: datetime) -> None:

@@ -306,6 +306,8 @@ class SiteModel:
         submenus: dict[str, list[str]] | None = None,
         list_templates: dict[str, str] | None = None,
         cross_listed: dict[str, list[tuple[str, int]]] | None = None,
+        unlisted: dict[str, tuple[int, ...]] | None = None,
+        search_fail_once: bool = False,
     ) -> None:
         self.sections = dict(sections or {"/world/asia_pacific": 45, "/world/europe": 6})
         self.seed = seed
@@ -341,6 +343,10 @@ class SiteModel:
         """The list template of a section (LIST_TEMPLATES), 'classic' when not given."""
         self.cross_listed: dict[str, list[tuple[str, int]]] = dict(cross_listed or {})
         """Articles of other sections (section, index) a section also lists, on its first page."""
+        self.unlisted: dict[str, tuple[int, ...]] = dict(unlisted or {})
+        """Articles no list shows (a section, its article numbers): only the search API finds them."""
+        self.search_fail_once = search_fail_once
+        """The search API answers 503 the first time each day's second page is asked for."""
         self.gone: set[tuple[str, int]] = set()
         """Articles whose pages have since turned into the site's not-found page."""
         self.dead_links: list[DeadLink] = []
@@ -527,9 +533,11 @@ class SiteModel:
         """The items of list page N as the site shows them, quirks included."""
         first = -self.added.get(section, 0)
         start = first + (page - 1) * PER_PAGE
+        hidden = set(self.unlisted.get(section, ()))
         entries: list[ArticleData | DeadLink] = [
             self.article(section, i)
             for i in range(start, min(start + PER_PAGE, self.sections.get(section, 0)))
+            if i not in hidden
         ]
         if not entries:
             return entries

@@ -16,7 +16,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from tests.site import faults, templates
+from tests.site import faults, search_api, templates
 from tests.site.model import ArticleData, SiteModel
 
 # Faults are injected into the articles of this section.
@@ -55,8 +55,15 @@ class LocalSite:
         count = min(3, self.model.sections.get(section, 0))
         return [self.model.article(section, i) for i in range(count)]
 
-    def answer(self, path: str, request_headers: Mapping[str, str] | None = None) -> faults.Answer:
+    def answer(
+        self, path: str, request_headers: Mapping[str, str] | None = None, query: str = ""
+    ) -> faults.Answer:
         """The answer to a request, faults included (a pause, a cut connection)."""
+        if path == search_api.SEARCH_PATH:
+            with self._lock:
+                asked = self.requests[f"{path}?{query}"]
+                self.requests[f"{path}?{query}"] += 1
+            return faults.Answer(*search_api.search_answer(self.model, query, asked))
         status, headers, body = self.respond(path, request_headers)
         found = self.model.find(path)
         kind = None
@@ -82,6 +89,13 @@ class LocalSite:
             return status, {**html_type, **headers}, f"<html><body>Error {status}</body></html>".encode()
         if path == "/robots.txt":
             return 200, {"Content-Type": "text/plain"}, ROBOTS_TXT.encode()
+        if path.startswith("/rss/"):
+            feed = search_api.rss_feed(self.model, path.removeprefix("/rss/"))
+            if feed is not None:
+                return 200, {"Content-Type": "application/rss+xml"}, feed
+        if path == "/sitemap.xml" or re.fullmatch(r"/sitemap/\d+\.xml", path):
+            part = None if path == "/sitemap.xml" else path.removeprefix("/sitemap/").removesuffix(".xml")
+            return 200, {"Content-Type": "application/xml"}, search_api.sitemap(self.model, part)
         if path in ("/", "/index.html"):
             return 200, html_type, self._dressed(templates.home_page(self._picks("")), None)
         for section in self.model.sections:
@@ -189,11 +203,12 @@ class _Handler(BaseHTTPRequestHandler):
     site: LocalSite
 
     def do_GET(self) -> None:
-        path = urlsplit(self.path).path
+        parts = urlsplit(self.path)
+        path = parts.path
         gate = self.site._gates.get(path)
         if gate is not None:
             gate.wait(60)
-        answer = self.site.answer(path, dict(self.headers.items()))
+        answer = self.site.answer(path, dict(self.headers.items()), parts.query)
         if answer.delay:
             time.sleep(answer.delay)
         try:
