@@ -60,9 +60,17 @@ class LocalSite:
     ) -> faults.Answer:
         """The answer to a request, faults included (a pause, a cut connection)."""
         if path == search_api.SEARCH_PATH:
+            # One search URL's failures are given as path?query (tests/site/search_api.py, search_key).
+            key = f"{path}?{query}"
             with self._lock:
-                asked = self.requests[f"{path}?{query}"]
-                self.requests[f"{path}?{query}"] += 1
+                asked = self.requests[key]
+                self.requests[key] += 1
+                failures = self._failures.get(key)
+                failure = failures.pop(0) if failures else None
+            if failure:
+                status, headers = failure
+                html_type = {"Content-Type": "text/html; charset=utf-8"}
+                return faults.Answer(status, {**html_type, **headers}, f"<html><body>Error {status}</body></html>".encode())
             return faults.Answer(*search_api.search_answer(self.model, query, asked))
         status, headers, body = self.respond(path, request_headers)
         found = self.model.find(path)
