@@ -60,3 +60,9 @@ def test_the_site_benchmark_runs_the_whole_site_and_each_section(tmp_path):
     figures = benchmark("site", "--delay", "0", tmp_path=tmp_path)
     assert figures["sections"] == len(figures["one_run_per_section"]["runs"]) == 12
     assert figures["site"]["pages"] > 12 and figures["one_run_per_section"]["pages"] > 12
+
+
+def test_the_audit_benchmark_prints_requests_per_day_and_thirty_days(tmp_path):
+    figures = benchmark("audit", "--per-day", "20", "--days", "2", "--delay", "0", tmp_path=tmp_path)
+    assert figures["requests"] >= 2 * 2  # two days of twenty articles: at least two pages each
+    assert figures["requests_per_day"] > 0 and figures["seconds_for_30_days"] >= 0

@@ -46,9 +46,12 @@ def test_the_scheduled_crawl_twice_adds_only_what_changed(tmp_path):
     with serve(model) as (base_url, _):
         env = {
             "CHINADAILY_BASE_URL": base_url,
+            "CHINADAILY_SEARCH_BASE_URL": base_url,
             "ARCHIVE_DATABASE_URL": database_url,
             "OUTPUT_DIR": str(tmp_path / "first"),
             "GITHUB_STEP_SUMMARY": str(summary),
+            # The audit's week: the local site's newest articles.
+            "AUDIT_UNTIL": "2017-01-05",
         }
         first = run_script("scheduled_crawl.sh", env, *FAST)
         after_first = articles(database_url)
@@ -71,6 +74,10 @@ def test_the_scheduled_crawl_twice_adds_only_what_changed(tmp_path):
     assert "| walk | incremental |" in step_summary
     assert "| /world/europe | 1 | 3 | 3 | template |" in step_summary  # first run: every section's row
     assert "Health checks passed." in step_summary
+    # After each crawl, the coverage audit of its last 7 days: the list walk found every article.
+    assert step_summary.count("## Coverage audit") == 2
+    assert "Search coverage 2016-12-30..2017-01-05: 100.0% of" in step_summary
+    assert "7 of 7 days audited" in step_summary
 
 
 def test_a_failed_health_check_fails_the_scheduled_crawl(tmp_path):
@@ -80,6 +87,7 @@ def test_a_failed_health_check_fails_the_scheduled_crawl(tmp_path):
             "CHINADAILY_BASE_URL": base_url,
             "ARCHIVE_DATABASE_URL": f"sqlite:///{tmp_path / 'archive.db'}",
             "OUTPUT_DIR": str(tmp_path / "out"),
+            "AUDIT_DAYS": "0",
         }
         result = run_script("scheduled_crawl.sh", env, *FAST)
     assert result.returncode == 1
