@@ -95,12 +95,13 @@ def test_a_day_that_cannot_be_read_is_not_audited_keeps_nothing_and_is_read_by_t
     site_model = model()
     database_url = f"sqlite:///{tmp_path / 'archive.db'}"
     stats_file = tmp_path / "stats.json"
-    broken, throttled = "2017-01-03", "2017-01-02"
+    broken, throttled, html = "2017-01-03", "2017-01-02", "2016-12-31"
     with serve(site_model) as (base_url, site):
         assert run_crawl("asia_pacific", base_url, database_url).returncode == 0
         site.fail(search_key(broken, 0), 503, times=1 + settings.RETRY_TIMES)  # every retry of this audit
         site.fail(search_key(throttled, 0), 429, {"Retry-After": "1"}, times=1)  # passes on the retry
         site.fail(search_key("2017-01-01", 0), 429, times=1)  # no Retry-After
+        site.fail(search_key(html, 1), 200, times=1)  # an HTML page with status 200, on a day's second page
         first = audit(base_url, database_url, stats_file=stats_file)
         first_stats = json.loads(stats_file.read_text())
         after_first = table(database_url, select(Discovery.canonical_url, Discovery.day))
@@ -109,18 +110,25 @@ def test_a_day_that_cannot_be_read_is_not_audited_keeps_nothing_and_is_read_by_t
         )
         second = audit(base_url, database_url, stats_file=stats_file)
     assert first.returncode == 0, first.log[-3000:]
-    assert first_stats["audit/days_failed"] == 1
+    assert first_stats["audit/days_failed"] == 2
+    assert (
+        f"not audited: search {html}: an HTML page, not JSON on page 1 (the next audit reads it again)"
+        in (first_stats["health/warnings"])
+    )
     assert (
         f"not audited: search {broken}: HTTP 503 on page 0 (the next audit reads it again)"
         in first_stats["health/warnings"]
     )
-    assert broken not in {day for _, day in after_first}
+    # Nothing of a day not read to its end is kept, not even its first page's results.
+    assert not {broken, html} & {day for _, day in after_first}
     assert {day["day"]: day["audited"] for day in coverage["days"]}[broken] == "failed"
     assert f"not audited: {broken}" in coverage["summary"]
     assert second.returncode == 0, second.log[-3000:]
     days = dict(table(database_url, select(AuditedDay.day, AuditedDay.failure)))
-    assert days[broken] is None and days[throttled] is None
-    assert broken in {day for _, day in table(database_url, select(Discovery.canonical_url, Discovery.day))}
+    assert days[broken] is None and days[throttled] is None and days[html] is None
+    assert {broken, html} <= {
+        day for _, day in table(database_url, select(Discovery.canonical_url, Discovery.day))
+    }
 
 
 def test_too_little_found_by_the_list_walk_fails_the_health_check_with_the_figure(tmp_path):
