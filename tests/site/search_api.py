@@ -74,7 +74,9 @@ def search_answer(model: SiteModel, query: str, asked: int) -> tuple[int, dict[s
     items = [_item(model, article, n) for n, article in enumerate(articles)]
     if items:
         # A video and a page on another host among the first day's results.
-        items.insert(1, {"url": f"{SITE}/video/{day:%Y-%m}/{day:%d}/v1.html", "title": "A video", "pubDateStr": None})
+        items.insert(
+            1, {"url": f"{SITE}/video/{day:%Y-%m}/{day:%d}/v1.html", "title": "A video", "pubDateStr": None}
+        )
         items.insert(3, {"url": "https://www.example.com/a/201701/05/WS586da87b00100000d5807fb1.html"})
     pages = [items[start : start + PAGE_SIZE] for start in range(0, len(items), PAGE_SIZE)]
     content = list(pages[page]) if page < len(pages) else []

@@ -70,7 +70,9 @@ class LocalSite:
             if failure:
                 status, headers = failure
                 html_type = {"Content-Type": "text/html; charset=utf-8"}
-                return faults.Answer(status, {**html_type, **headers}, f"<html><body>Error {status}</body></html>".encode())
+                return faults.Answer(
+                    status, {**html_type, **headers}, f"<html><body>Error {status}</body></html>".encode()
+                )
             return faults.Answer(*search_api.search_answer(self.model, query, asked))
         status, headers, body = self.respond(path, request_headers)
         found = self.model.find(path)
