@@ -56,3 +56,14 @@ def test_a_lost_shared_run_restarts_the_walks_of_the_spiders_own_sections():
     assert make().sections_to_restart(known) == known
     assert make(LifeSpider).sections_to_restart(known) == ["https://www.chinadaily.com.cn/life/fashion"]
     assert make(sections="/world").sections_to_restart(known) == [known[1]]
+
+
+def test_scrapy_list_shows_the_site_the_menus_the_world_sections_section_and_audit():
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.project import get_project_settings
+
+    names = set(SpiderLoader.from_settings(get_project_settings()).list())
+    menus = {"china", "world", "business", "life", "culture", "travel", "sports", "opinion"}
+    world = {"asia_pacific", "america", "europe", "middle_east", "africa", "china-us", "cn_eu"}
+    world |= {"China-Japan-Relations", "china-africa"}
+    assert names == {"site", "section", "audit"} | menus | world
