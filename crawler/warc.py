@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import zlib
 from datetime import UTC, datetime
 from http import HTTPStatus
 from importlib.metadata import version
@@ -55,8 +56,11 @@ def record_link(filename: str, offset: int) -> str:
 class WarcFiles:
     """The WARC files of one crawl: opened as needed, each with its warcinfo, rolled at a size."""
 
-    def __init__(self, folder: Path, prefix: str, max_bytes: int, info: dict[str, str]) -> None:
+    def __init__(
+        self, folder: Path, prefix: str, max_bytes: int, info: dict[str, str], gzip_level: int = 1
+    ) -> None:
         self.folder = folder
+        self.gzip_level = gzip_level
         self.prefix = prefix
         self.max_bytes = max_bytes
         self.info = info
@@ -90,12 +94,18 @@ class WarcFiles:
         self._writer or self._open()
         assert self._file is not None
         start = self._file.tell()
-        buffer = BytesIO()
-        staging = WARCWriter(buffer, gzip=True, warc_version=WARC_VERSION)
+        buffer, plain = BytesIO(), BytesIO()
+        # Each record its own gzip member, as WARC readers expect, at our level rather than
+        # warcio's fixed 9: compressing is most of what capture costs the crawl.
+        staging = WARCWriter(plain, gzip=False, warc_version=WARC_VERSION)
         links = []
         for record in records:
             links.append(record_link(self.current.name, start + buffer.tell()))
+            plain.seek(0)
+            plain.truncate()
             staging.write_record(record)
+            member = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+            buffer.write(member.compress(plain.getvalue()) + member.flush())
         try:
             self._file.write(buffer.getvalue())
             self._file.flush()
@@ -165,6 +175,7 @@ class WarcCaptureMiddleware:
         self.folder = Path(folder).expanduser().resolve()
         self.max_bytes = int(settings.getfloat("WARC_MAX_SIZE_MB") * 1024 * 1024)
         self.prefix = settings.get("WARC_PREFIX")
+        self.gzip_level = settings.getint("WARC_GZIP_LEVEL")
         self.files: WarcFiles | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -193,7 +204,9 @@ class WarcCaptureMiddleware:
             # The workers of one shared run (REDIS_URL) are one crawl to replay.
             "chinadaily-shared-run": getattr(getattr(spider, "shared_run", None), "run_id", ""),
         }
-        self.files = WarcFiles(self.folder, f"{self.prefix}-{spider.name}", self.max_bytes, info)
+        self.files = WarcFiles(
+            self.folder, f"{self.prefix}-{spider.name}", self.max_bytes, info, self.gzip_level
+        )
         self.crawler.stats.set_value("warc/dir", str(self.folder))
 
     def spider_closed(self, spider: Spider) -> None:
