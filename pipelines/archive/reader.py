@@ -20,13 +20,13 @@ from crawler.siteurls import canonical_url
 from pipelines.archive import read, records
 from pipelines.archive.coverage import Coverage, coverage
 from pipelines.archive.db import alembic_config, schema_head
+from pipelines.archive.listings import found_by
 from pipelines.archive.models import (
     Article,
     ArticleUrl,
     ArticleVersion,
     CrawlRun,
     DeadUrl,
-    Discovery,
     FailedUrl,
     SectionListing,
 )
@@ -181,34 +181,6 @@ class ArchiveReader:
             | SectionListing.canonical_url.in_(aliases.scalar_subquery()),
         )
 
-    def discovered_by_of(
-        self, articles: list[tuple[int, str]], sections: dict[int, list[str]]
-    ) -> dict[int, list[str]]:
-        """How each article was found: 'list' when a section list showed it, and each other index
-        (search, rss, sitemap) that showed it under its own URL or another it stands under."""
-        found: dict[int, set[str]] = {
-            article_id: ({"list"} if sections.get(article_id) else set()) for article_id, _ in articles
-        }
-        owner = {url: article_id for article_id, url in articles}
-        with self.engine.connect() as connection:
-            for article_id, url in connection.execute(
-                select(ArticleUrl.article_id, ArticleUrl.canonical_url).where(
-                    ArticleUrl.article_id.in_(list(found))
-                )
-            ):
-                owner.setdefault(url, article_id)
-            for url, source in connection.execute(
-                select(Discovery.canonical_url, Discovery.source).where(
-                    Discovery.canonical_url.in_(list(owner))
-                )
-            ):
-                found[owner[url]].add(source)
-        order = ("list", "search", "rss", "sitemap")
-        return {
-            article_id: sorted(ways, key=lambda way: (order.index(way) if way in order else 9, way))
-            for article_id, ways in found.items()
-        }
-
     def coverage(self, since: date, until: date) -> Coverage:
         """The list walk against the search API over a window of (Beijing) days."""
         if since > until:
@@ -216,30 +188,10 @@ class ArchiveReader:
         with self.engine.connect() as connection:
             return coverage(connection, since, until)
 
-    def sections_of(self, articles: list[tuple[int, str]]) -> dict[int, list[str]]:
-        """The section paths each article (id, canonical URL) was listed under, under its own URL
-        or another it stands under, in the order the lists first showed it."""
-        if not articles:
-            return {}
-        ids = {article_id for article_id, _ in articles}
-        owner = {url: article_id for article_id, url in articles}
-        found: dict[int, dict[str, datetime]] = {article_id: {} for article_id in ids}
+    def found_by(self, articles: list[tuple[int, str]]) -> dict[int, tuple[list[str], list[str]]]:
+        """Each article's sections and discovered_by (pipelines/archive/listings.py)."""
         with self.engine.connect() as connection:
-            for article_id, url in connection.execute(
-                select(ArticleUrl.article_id, ArticleUrl.canonical_url).where(ArticleUrl.article_id.in_(ids))
-            ):
-                owner.setdefault(url, article_id)
-            for url, path, first in connection.execute(
-                select(
-                    SectionListing.canonical_url, SectionListing.section_path, SectionListing.first_listed_at
-                ).where(SectionListing.canonical_url.in_(list(owner)))
-            ):
-                listed = found[owner[url]]
-                listed[path] = min(listed.get(path, first), first)
-        return {
-            article_id: sorted(listed, key=lambda path: (listed[path], path))
-            for article_id, listed in found.items()
-        }
+            return found_by(connection, articles)
 
     # --- Search ----------------------------------------------------------------------------
 
@@ -281,11 +233,8 @@ class ArchiveReader:
             if name not in ("headline_key", "body_simhash")
         }
         article["pages_missing"] = self._missing_pages(article.get("pages_missing") or [])
-        key = [(article["id"], article["canonical_url"])]
-        article["sections"] = self.sections_of(key)[article["id"]]
-        article["discovered_by"] = self.discovered_by_of(key, {article["id"]: article["sections"]})[
-            article["id"]
-        ]
+        found = self.found_by([(article["id"], article["canonical_url"])])
+        article["sections"], article["discovered_by"] = found[article["id"]]
         return article
 
     def _missing_pages(self, urls: list[str]) -> list[dict[str, Any]]:
@@ -358,12 +307,9 @@ class ArchiveReader:
             result = connection.execution_options(stream_results=True, yield_per=1000).execute(statement)
             for rows in result.partitions():
                 batch = [dict(row._mapping) for row in rows]
-                keys = [(row["id"], row["canonical_url"]) for row in batch]
-                sections = self.sections_of(keys)
-                ways = self.discovered_by_of(keys, sections)
+                found = self.found_by([(row["id"], row["canonical_url"]) for row in batch])
                 for row in batch:
-                    row["sections"] = sections[row["id"]]
-                    row["discovered_by"] = ways[row["id"]]
+                    row["sections"], row["discovered_by"] = found[row["id"]]
                     yield {name: row[name] for name in export_columns(with_html)}
 
     def counts(self, by: str, filters: Filters) -> list[tuple[str, int]]:
