@@ -118,3 +118,13 @@ def test_audit_arguments():
     ):
         with pytest.raises(ValueError):
             AuditArguments.parse(since, until, None, sources, today)
+
+
+def test_the_audit_runs_as_one_process_even_where_redis_url_is_set_for_the_crawls():
+    from scrapy.utils.test import get_crawler
+
+    from crawler.spiders.audit import AuditSpider
+
+    addon = {"ADDONS": {"crawler.distributed.SharedFrontierAddon": 0}}
+    crawler = get_crawler(AuditSpider, {"REDIS_URL": "redis://127.0.0.1:6379/0", **addon})
+    assert crawler.settings.get("SCHEDULER") == "scrapy.core.scheduler.Scheduler"

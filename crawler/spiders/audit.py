@@ -91,6 +91,9 @@ class AuditSpider(SectionSpider):
 
     name = "audit"
     whole_site = True
+    # One process: a day's pages are read in turn by the worker that began it, which workers
+    # sharing a frontier (REDIS_URL, set for the crawls) would not do. `-s REDIS_URL=…` still wins.
+    custom_settings = {"REDIS_URL": ""}  # noqa: RUF012 (Scrapy reads it from the class)
 
     def __init__(
         self,
