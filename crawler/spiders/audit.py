@@ -203,7 +203,7 @@ class AuditSpider(SectionSpider):
                 yield output
             return
         audit.pages += 1
-        self._count("audit/search/skipped_items", result.skipped)
+        self._count(keys.audit_key("search", "skipped_items"), result.skipped)
         for hit in result.hits:
             self._found("search", audit, hit.url, hit.section, response.url)
         more = result.total_pages is None or page + 1 < result.total_pages
@@ -212,7 +212,7 @@ class AuditSpider(SectionSpider):
             yield self._search_request(day, page + 1)
             return
         if result.total_pages is not None and page + 1 < result.total_pages:
-            self._count("audit/search/total_pages_overstated")
+            self._count(keys.audit_key("search", "total_pages_overstated"))
         async for output in self._day_read("search", day):
             yield output
 
@@ -220,14 +220,14 @@ class AuditSpider(SectionSpider):
         """One URL a source gave: folded to its canonical form, or counted and left."""
         url = to_origin(link, page_url if link.startswith("/") else link, self.origin)
         if url is None:
-            self._count(f"audit/{source}/other_hosts")
+            self._count(keys.audit_key(source, "other_hosts"))
             return
         if not is_article_url(url):
-            self._count(f"audit/{source}/not_articles")
+            self._count(keys.audit_key(source, "not_articles"))
             return
         canonical = canonical_url(url)
         if canonical in audit.found:
-            self._count(f"audit/{source}/repeated")
+            self._count(keys.audit_key(source, "repeated"))
             return
         audit.found[canonical] = hint
 
@@ -286,7 +286,7 @@ class AuditSpider(SectionSpider):
     def _dated(self, source: str, link: str, when: datetime | None, page_url: str) -> None:
         day = self._in_window(when)
         if day is None:
-            self._count(f"audit/{source}/outside_window")
+            self._count(keys.audit_key(source, "outside_window"))
             return
         self._found(source, self.day_audits.setdefault((source, day), DayAudit()), link, None, page_url)
 
