@@ -248,6 +248,65 @@ def test_different_stories_stay_apart(archive, changes):
     assert count(archive, ArticleUrl) == 0
 
 
+def _archived(archive):
+    """What an archive holds, without ids and times: each article, its versions and other URLs."""
+    by_id = {row.id: row.canonical_url for row in rows(archive, Article)}
+    articles = sorted(
+        (row.canonical_url, row.headline, row.source, row.date_published, row.content_hash, row.images)
+        for row in rows(archive, Article)
+    )
+    versions = sorted((by_id[row.article_id], row.content_hash) for row in rows(archive, ArticleVersion))
+    others = sorted(
+        (row.url, row.canonical_url, row.site_article_id, by_id[row.article_id], row.content_hash)
+        for row in rows(archive, ArticleUrl)
+    )
+    return articles, versions, others
+
+
+def test_a_batch_holds_the_same_rows_as_its_items_stored_one_by_one(migrated_database_url, tmp_path):
+    """New unrelated articles are written in bulk; whatever touches another row is not, and the
+    archive cannot tell the difference."""
+
+    def other(n, **changes):
+        url = f"https://www.chinadaily.com.cn/a/202001/0{n}/WS5e0c{n:020x}.html"
+        fields = {
+            "url": url,
+            "canonical_url": url,
+            "site_article_id": f"WS5e0c{n:020x}",
+            "headline": f"Story {n} on the rail link",
+            "article_body": f"Story {n}.\n{BODY}",
+        }
+        return make_item(**(fields | changes))
+
+    mirror = URL.replace("https://www.", "https://global.")
+    batch = [
+        other(1),
+        other(2, aliases=[other(2).url.replace("https://www.", "https://usa.")]),
+        make_item(aliases=[mirror]),
+        other(3),
+        edition(),
+        other(3, article_body="Story 3, edited.\n" + BODY),
+        ArticleAliasesItem(other(1).url, [other(1).url.replace("https://www.", "https://europe.")]),
+        other(4, aliases=[mirror]),
+        other(5),
+    ]
+    earlier = [other(5, article_body="Story 5 as first published.\n" + BODY)]
+    at_once = Archive.open(migrated_database_url)
+    in_turn = Archive.open(f"sqlite:///{tmp_path / 'in-turn.db'}")
+    try:
+        at_once.store(earlier)
+        in_turn.store(earlier)
+        result = at_once.store(batch)
+        for item in batch:
+            in_turn.store([item])
+        assert (result.new, result.updated, result.alias) == (5, 2, 1)
+        assert _archived(at_once) == _archived(in_turn)
+        assert count(at_once, Article) == 6
+    finally:
+        at_once.close()
+        in_turn.close()
+
+
 def test_two_writers_at_once_create_no_duplicate(database_url):
     items = [
         make_item(

@@ -15,10 +15,12 @@ def normalize_text(text: str | None) -> str:
 
 def content_hash(headline: str | None, authors: Iterable[str], body: str | None) -> str:
     """sha256 over the normalised headline, authors and body (not dates, not HTML)."""
+    # NFC of the whole body at once equals NFC line by line: no composition spans a line break.
+    lines = unicodedata.normalize("NFC", body or "").splitlines()
     parts = [
         normalize_text(headline),
         "\x1e".join(normalize_text(author) for author in authors),
-        "\n".join(normalize_text(line) for line in (body or "").splitlines() if line.strip()),
+        "\n".join(" ".join(words) for line in lines if (words := line.split())),
     ]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 

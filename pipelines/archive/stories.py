@@ -6,18 +6,19 @@ Used by pipelines.archive.write inside its write transaction; nothing else calls
 from __future__ import annotations
 
 import copy
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from crawler.items import ARTICLE_COLUMNS, ArticleItem
 from crawler.siteurls import canonical_url, site_article_id
 from pipelines.archive.content import content_hash, headline_key
-from pipelines.archive.models import Article, ArticleUrl, ArticleVersion
+from pipelines.archive.models import Article, ArticleUrl, ArticleVersion, Base
 from pipelines.similarity import from_signed64, hamming, shingles, simhash, to_signed64
 
 
@@ -37,6 +38,12 @@ class ArticleOutcome:
 
     kind: str
     article: Article
+
+
+# The tables as Core sees them, for the bulk INSERTs of insert_new.
+_ARTICLES = Base.metadata.tables[Article.__tablename__]
+_VERSIONS = Base.metadata.tables[ArticleVersion.__tablename__]
+_OTHER_URLS = Base.metadata.tables[ArticleUrl.__tablename__]
 
 
 def body_simhash(body: str) -> int:
@@ -88,6 +95,95 @@ class ArticleWriter:
             self._remember(row)
         for alias in self.session.scalars(select(ArticleUrl).where(ArticleUrl.url.in_(alias_urls))):
             self.aliases[alias.url] = alias
+
+    def split_plainly_new(
+        self, items: Sequence[ArticleItem], other_urls: Iterable[str] = ()
+    ) -> tuple[list[ArticleItem], list[ArticleItem]]:
+        """After prefetch: the articles that touch no archived row and share no URL, id or headline
+        with anything else in the batch (other_urls: the batch's other mentions of URLs), which
+        insert_new writes in bulk; and the rest, in their order, for store()."""
+        url_uses = Counter(other_urls)
+        for item in items:
+            url_uses.update({item.canonical_url, *item.aliases})
+        id_uses = Counter(item.site_article_id for item in items if item.site_article_id)
+        keys = [headline_key(item.headline) for item in items]
+        key_uses = Counter(key for key in keys if key)
+        archived = self.by_url.keys() | self.aliases.keys()
+        plain: list[ArticleItem] = []
+        rest: list[ArticleItem] = []
+        for item, key in zip(items, keys, strict=True):
+            urls = {item.canonical_url, *item.aliases}
+            alone = (
+                all(url_uses[url] == 1 for url in urls)
+                and archived.isdisjoint(urls)
+                and (
+                    not item.site_article_id
+                    or (id_uses[item.site_article_id] == 1 and item.site_article_id not in self.by_id)
+                )
+                and (not key or (key_uses[key] == 1 and key not in self.by_key))
+            )
+            (plain if alone else rest).append(item)
+        return plain, rest
+
+    def insert_new(self, items: Sequence[ArticleItem]) -> None:
+        """Write articles split_plainly_new found touching nothing else: the same rows store()
+        would, as three bulk INSERTs (articles, their first versions, their other URLs)."""
+        if not items:
+            return
+        rows: list[dict[str, Any]] = []
+        for item in items:
+            row = {name: getattr(item, name) for name in ARTICLE_COLUMNS}
+            row.update(
+                headline=item.headline or "",
+                headline_key=headline_key(item.headline),
+                content_hash=content_hash(item.headline, item.authors, item.article_body),
+                body_simhash=None,
+                first_seen_at=self.now,
+                last_seen_at=self.now,
+                gone_at=None,
+            )
+            rows.append(row)
+        # Without RETURNING, both databases take one executemany; the ids are read back by URL.
+        self.session.execute(insert(_ARTICLES), rows)
+        urls = [row["canonical_url"] for row in rows]
+        found = dict(
+            self.session.execute(
+                select(_ARTICLES.c.canonical_url, _ARTICLES.c.id).where(_ARTICLES.c.canonical_url.in_(urls))
+            ).all()
+        )
+        ids = [found[url] for url in urls]
+        self.session.execute(
+            insert(_VERSIONS),
+            [
+                {
+                    "article_id": article_id,
+                    "content_hash": row["content_hash"],
+                    "headline": row["headline"],
+                    "authors": row["authors"],
+                    "article_body": row["article_body"],
+                    "fetched_at": self.now,
+                    "crawl_run_id": self.run_id,
+                    "warc_records": item.warc_records or None,
+                }
+                for article_id, row, item in zip(ids, rows, items, strict=True)
+            ],
+        )
+        others = [
+            {
+                "url": url,
+                "canonical_url": canonical_url(url),
+                "site_article_id": site_article_id(url),
+                "article_id": article_id,
+                "content_hash": row["content_hash"],
+                "first_seen_at": self.now,
+                "last_seen_at": self.now,
+            }
+            for article_id, row, item in zip(ids, rows, items, strict=True)
+            for url in dict.fromkeys(item.aliases)
+            if url != item.canonical_url
+        ]
+        if others:
+            self.session.execute(insert(_OTHER_URLS), others)
 
     def _remember(self, row: Article) -> None:
         self.by_url[row.canonical_url] = row

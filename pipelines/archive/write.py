@@ -65,13 +65,15 @@ def store(session: Session, items: Iterable[Any], run_id: int | None, rules: Ded
     result = StoreResult()
     now = utcnow()
     writer = ArticleWriter(session, now, run_id, rules)
+    alias_urls = [url for found in aliases for url in found.urls]
+    article_urls = [found.article_canonical_url for found in aliases]
     with session.no_autoflush:
-        writer.prefetch(
-            articles,
-            alias_urls=[url for found in aliases for url in found.urls],
-            article_urls=[found.article_canonical_url for found in aliases],
-        )
-        for item in articles:
+        writer.prefetch(articles, alias_urls=alias_urls, article_urls=article_urls)
+        # A backfill's articles are nearly all new and unrelated: those go in bulk.
+        plain, rest = writer.split_plainly_new(articles, [*alias_urls, *article_urls])
+        writer.insert_new(plain)
+        result.new += len(plain)
+        for item in rest:
             outcome = writer.store(item)
             setattr(result, outcome.kind, getattr(result, outcome.kind) + 1)
         for found in aliases:
