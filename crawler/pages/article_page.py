@@ -103,8 +103,21 @@ class ArticlePage:
     def _printed(self) -> SiteTime:
         return self.found.printed_time() if self.found else SiteTime(None)
 
+    @cached_property
+    def _metas(self) -> dict[tuple[str, str], str]:
+        """The content of the first <meta> of each name and property, read in one pass."""
+        found: dict[tuple[str, str], str] = {}
+        for meta in self.response.selector.root.iter("meta"):
+            content = meta.get("content")
+            if content is None:
+                continue
+            for attribute in ("name", "property"):
+                if (key := meta.get(attribute)) is not None:
+                    found.setdefault((attribute, key), content)
+        return found
+
     def _meta(self, name: str, attribute: str = "name") -> str | None:
-        value = self.response.xpath(f"//meta[@{attribute}='{name}']/@content").get()
+        value = self._metas.get((attribute, name))
         value = " ".join(value.split()) if value else ""
         return value or None
 
@@ -217,6 +230,10 @@ class ArticlePage:
 
     def page_urls(self) -> dict[int, str]:
         """The other pages of this same article the page links to (pager, 'next photo'), by number."""
+        return dict(self._page_urls)
+
+    @cached_property
+    def _page_urls(self) -> dict[int, str]:
         this_id = site_article_id(self.response.url)
         found: dict[int, str] = {}
         for target in article_page_links(self.response):
@@ -249,6 +266,10 @@ class ArticlePage:
         return section_of(self.breadcrumbs())
 
     def breadcrumbs(self) -> list[str]:
+        return list(self._breadcrumbs)
+
+    @cached_property
+    def _breadcrumbs(self) -> list[str]:
         return breadcrumb_names(self.response)
 
     def date_published(self) -> datetime | None:
@@ -288,7 +309,9 @@ class ArticlePage:
     def pages_expected(self) -> int:
         """How many pages the article has, as far as this page's pager tells."""
         numbers = [self.page_number, *self.page_urls()]
-        for pageno in self.response.css("span.pageno"):
+        # Most pages have no "1/N" counter: their text does not name it.
+        counters = self.response.css("span.pageno") if "pageno" in self.response.text else []
+        for pageno in counters:
             if match := _PAGE_OF.search(text_of(pageno)):
                 numbers.append(int(match.group(2)))
         return max(numbers)

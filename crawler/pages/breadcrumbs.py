@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scrapy.http import TextResponse
 
+from crawler.pages.lookup import first_with_id
 from crawler.pages.text import text_of
 
 # English pages: span#bread-nav with links "Home", "/ World", "/ Asia-Pacific".
@@ -17,7 +18,10 @@ _SEPARATORS = " />›»\u00a0\t\r\n"
 def breadcrumb_names(response: TextResponse) -> list[str]:
     for selector in _TRAILS:
         names = []
-        for link in response.css(selector)[:1].css("a"):
+        trail = (
+            first_with_id(response, selector[1:]) if selector.startswith("#") else response.css(selector)[:1]
+        )
+        for link in trail.css("a"):
             name = text_of(link).strip(_SEPARATORS)
             if name:
                 names.append(name)

@@ -12,6 +12,7 @@ PAGER = "#div_currpage"
 # Where an article's page links to its other pages: the pager (an older form is #currpage), and
 # the photo template's picture, which links to the next photo.
 _ARTICLE_PAGE_LINKS = f"{PAGER} a[href], #currpage a[href], div.picshow a[href]"
+_ARTICLE_PAGE_LINK_HOLDERS = ("currpage", "picshow")
 
 
 def next_links(response: TextResponse) -> Iterator[str]:
@@ -24,6 +25,9 @@ def next_links(response: TextResponse) -> Iterator[str]:
 
 def article_page_links(response: TextResponse) -> Iterator[str]:
     """The absolute URLs an article's page links to from its pager and its 'next photo' link."""
+    # Most articles have one page: their text names no pager, and the tree need not be searched.
+    if not any(name in response.text for name in _ARTICLE_PAGE_LINK_HOLDERS):
+        return
     for link in response.css(_ARTICLE_PAGE_LINKS):
         href = link.attrib.get("href", "").strip()
         if href and not href.startswith("javascript:"):

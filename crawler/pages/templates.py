@@ -19,7 +19,8 @@ from scrapy.http import TextResponse
 
 from crawler.pages.byline import Byline, parse_byline, split_authors
 from crawler.pages.dates import SiteTime, parse_beijing, read_site_time
-from crawler.pages.text import text_of
+from crawler.pages.lookup import first_with_id
+from crawler.pages.text import element_text, text_of
 from crawler.siteurls import site_link
 
 # Elements of a body that are page furniture, not text of the article.
@@ -42,6 +43,9 @@ class ArticleTemplate:
 
     name: ClassVar[str]
     language: ClassVar[str] = "en"
+    class_markers: ClassVar[tuple[str, ...]] = ()
+    """Class names one of which the page must have for find() to find the template (none: no
+    such need), so that find_template skips what a page plainly is not."""
 
     def __init__(self, response: TextResponse, container: SelectorList[Selector]) -> None:
         self.response = response
@@ -57,10 +61,14 @@ class ArticleTemplate:
     @cached_property
     def body(self) -> SelectorList[Selector]:
         """The element holding the body's paragraphs and figures; empty when the page has none."""
-        return self.container.css("#Content")[:1]
+        return first_with_id(self.container, "Content")
 
     def headline(self) -> str | None:
         return text_of(self.container.css("h1")[:1]) or None
+
+    @cached_property
+    def _info_text(self) -> str | None:
+        return self.info_text()
 
     def info_text(self) -> str | None:
         """The byline line as a reader sees it, share buttons left out."""
@@ -70,11 +78,11 @@ class ArticleTemplate:
 
     @cached_property
     def byline(self) -> Byline:
-        return parse_byline(self.info_text())
+        return parse_byline(self._info_text)
 
     def has_byline(self) -> bool:
         """Whether the template printed a byline at all (one without 'By' names no author)."""
-        return bool(self.info_text())
+        return bool(self._info_text)
 
     def authors(self) -> list[str]:
         return self.byline.authors
@@ -96,8 +104,13 @@ class ArticleTemplate:
         return None
 
     def paragraphs(self) -> list[str]:
-        nodes = self.body.xpath(f".//p[not(ancestor::figure)]{_OUTSIDE_FURNITURE}[not(ancestor::script)]")
-        return [text for text in (text_of(p) for p in nodes) if text]
+        if not self.body:
+            return []
+        # lxml's own elements: wrapping each paragraph in a Selector costs more than reading it.
+        nodes = self.body[0].root.xpath(
+            f".//p[not(ancestor::figure)]{_OUTSIDE_FURNITURE}[not(ancestor::script)]"
+        )
+        return [text for text in (element_text(p) for p in nodes) if text]
 
     def image_nodes(self) -> SelectorList[Selector]:
         return self.body.xpath(f".//img{_OUTSIDE_FURNITURE}")
@@ -125,7 +138,7 @@ class NewsTemplate(ArticleTemplate):
 
     @classmethod
     def find(cls, response: TextResponse) -> ArticleTemplate | None:
-        container = response.css("#lft-art")[:1]
+        container = first_with_id(response, "lft-art")
         return cls(response, container) if container else None
 
 
@@ -134,6 +147,7 @@ class PhotoTemplate(ArticleTemplate):
     buttons inside), div.picshow (the 'next photo' link) and div#Content, one figure a page."""
 
     name = "photo"
+    class_markers = ("ce_art",)
 
     @classmethod
     def find(cls, response: TextResponse) -> ArticleTemplate | None:
@@ -146,13 +160,14 @@ class PhotoTemplate(ArticleTemplate):
 
     @cached_property
     def body(self) -> SelectorList[Selector]:
-        return self.container.css("#Content")[:1] or self.response.css("#Content")[:1]
+        return first_with_id(self.container, "Content") or first_with_id(self.response, "Content")
 
 
 class ChineseTemplate(ArticleTemplate):
     """The Chinese subsite: div.container-left2 holds h1.dabiaoti, div.xinf-le and div#Content.article."""
 
     name = "chinese"
+    class_markers = ("container-left2", "dabiaoti")
     language = "zh"
 
     @classmethod
@@ -264,8 +279,10 @@ class LegacyTemplate(ArticleTemplate):
         return self.container
 
     def paragraphs(self) -> list[str]:
-        nodes = self.response.xpath(f"//p{_BETWEEN_MARKERS}[not(ancestor::figure)]{_OUTSIDE_FURNITURE}")
-        return [text for text in (text_of(p) for p in nodes) if text]
+        nodes = self.response.selector.root.xpath(
+            f"//p{_BETWEEN_MARKERS}[not(ancestor::figure)]{_OUTSIDE_FURNITURE}"
+        )
+        return [text for text in (element_text(p) for p in nodes) if text]
 
     def image_nodes(self) -> SelectorList[Selector]:
         return self.response.xpath(f"//img{_BETWEEN_MARKERS}{_OUTSIDE_FURNITURE}")
@@ -290,7 +307,12 @@ TEMPLATES: tuple[type[ArticleTemplate], ...] = (ChineseTemplate, PhotoTemplate, 
 
 def find_template(response: TextResponse) -> ArticleTemplate | None:
     """The first template whose markup the page has; None when it has none of them."""
+    # A class name the page has is in its text: most pages are news pages, and a specific
+    # template's own look-up is a scan of the whole tree.
+    text = response.text
     for template in TEMPLATES:
+        if template.class_markers and not any(marker in text for marker in template.class_markers):
+            continue
         found = template.find(response)
         if found is not None:
             return found

@@ -28,8 +28,11 @@ def text_of(selection: Selector | SelectorList[Selector]) -> str:
         if not selection:
             return ""
         selection = selection[0]
-    node = selection
-    root = node.root
+    return element_text(selection.root)
+
+
+def element_text(root: Any) -> str:
+    """Whitespace-collapsed text of an lxml element (or of a string an XPath gave)."""
     if isinstance(root, str):
         return " ".join(root.split())
     parts: list[str] = []
