@@ -20,7 +20,7 @@ from crawler.pages.article_page import ArticlePage, Listing, requested_url
 from crawler.pages.error_wording import error_wording
 from crawler.pages.generic_page import GenericArticlePage
 from crawler.pages.list_page import SectionListPage
-from crawler.probes import HOME_PATHS, ProbeSet, masked_shingles, shape_of, visible_shingles
+from crawler.probes import HOME_PATHS, ProbeSet, shape_of, visible_shingles
 from crawler.siteurls import canonical_url, is_article_url, list_page_number, site_article_id
 from crawler.statkeys import verdict_key
 from crawler.verdicts import DEAD_VERDICTS, Verdict
@@ -159,7 +159,7 @@ class PageJudge:
         page = ArticlePage(response, listing)
         # A headline from the page's metadata, not its template, may be an error page's title.
         if page.site_template_read() and (page.headline_from_template() or not error_wording(response)):
-            if self.probes and self.probes.body_is_probe_text(shape, masked_shingles(page.article_body())):
+            if self.probes and self.probes.body_is_probe_text(shape, page.article_body()):
                 return self._make(
                     SOFT404, "article text is the probe's error page", response, url, referrer=referrer
                 )

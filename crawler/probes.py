@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from scrapy.http import Response, TextResponse
 from crawler.pages.text import text_of
 from crawler.siteurls import canonical_url, site_article_id
 from pipelines.archive.records import ProbeRecord
-from pipelines.similarity import containment, resemblance, shingles
+from pipelines.similarity import containment, each_shingle, resemblance, shingles
 
 SHAPES = ("new_article", "old_article", "list")
 HOME_PATHS = frozenset({"", "/", "/index.html", "/index.htm", "/index.shtml"})
@@ -124,12 +125,22 @@ class ProbeSet:
     def matches(self, shape: str, page: set[int]) -> bool:
         return self.similarity(shape, page) >= self.threshold
 
-    def body_is_probe_text(self, shape: str, body: set[int]) -> bool:
-        """True when an 'article' body is text of the probe's error page (a not-found page in article dress)."""
+    def body_is_probe_text(self, shape: str, body: str) -> bool:
+        """True when an 'article' body is text of the probe's error page (a not-found page in
+        article dress): at least `threshold` of its masked shingles are the probe's own."""
         fingerprint = self.fingerprints.get(shape)
-        if fingerprint is None or not fingerprint.answers_200 or not body:
+        if fingerprint is None or not fingerprint.answers_200:
             return False
-        return len(body & (fingerprint.shingles - self.chrome)) / len(body) >= self.threshold
+        distinctive = fingerprint.shingles - self.chrome
+        # A body with more shingles than this shares under `threshold` of them with the probe
+        # whatever they are: a real article's is told after its first few lines.
+        most = len(distinctive) / self.threshold if self.threshold > 0 else math.inf
+        seen: set[int] = set()
+        for shingle in each_shingle(_WITH_DIGITS.sub("0", body)):
+            seen.add(shingle)
+            if len(seen) > most:
+                return False
+        return bool(seen) and len(seen & distinctive) / len(seen) >= self.threshold
 
     def without_chrome(self, lines: list[str]) -> list[str]:
         """Lines of extracted text that are not the site's chrome (menus, copyright, footer)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Han, kana and hangul are written without spaces: each character counts as a word.
@@ -28,12 +28,19 @@ def _hash64(text: str) -> int:
 
 def shingles(text: str, size: int = 3) -> set[int]:
     """Hashes of every run of `size` consecutive words (the whole text if it is shorter)."""
+    return set(each_shingle(text, size))
+
+
+def each_shingle(text: str, size: int = 3) -> Iterator[int]:
+    """The hashes shingles() gathers, in the text's order, for a reader that may stop early."""
     tokens = words(text)
     if not tokens:
-        return set()
+        return
     if len(tokens) < size:
-        return {_hash64(" ".join(tokens))}
-    return {_hash64(" ".join(tokens[i : i + size])) for i in range(len(tokens) - size + 1)}
+        yield _hash64(" ".join(tokens))
+        return
+    for i in range(len(tokens) - size + 1):
+        yield _hash64(" ".join(tokens[i : i + size]))
 
 
 def resemblance(a: set[int], b: set[int]) -> float:

@@ -177,3 +177,27 @@ def test_a_list_in_an_unknown_template_stays_a_list_however_like_the_probe_answe
     assert probes.matches("list", visible_shingles(fetched(LIST_URL, listed, 200)))
     assert judge.judge_list(fetched(LIST_URL, listed, 200)).verdict == "list"
     assert judge.judge_list(fetched(LIST_URL, empty, 200)).verdict == "soft404"
+
+
+def test_an_article_body_is_probe_text_exactly_when_most_of_its_shingles_are_the_probes():
+    """The judge stops reading a body once it has more shingles than could be mostly the probe's:
+    the answer is the one the whole body's shingles give."""
+    import random
+
+    from crawler.probes import Fingerprint, ProbeSet, masked_shingles
+
+    error_text = "Sorry, the page you requested could not be found. Please check the address 404 or go back."
+    other = "Delegates from the region met on Tuesday to discuss ports, trade and the new rail link."
+    probe = Fingerprint("new_article", "u", 200, "u", frozenset(masked_shingles(error_text)), None)
+    rng = random.Random(5)
+    sentences = [error_text, other, *(f"Paragraph {n} on the rail link and its ports." for n in range(30))]
+    for threshold in (0.3, 0.6, 0.9):
+        probes = ProbeSet({"new_article": probe}, threshold)
+        seen = set()
+        for _ in range(300):
+            body = "\n".join(rng.choices(sentences, weights=[8, 1, *[1] * 30], k=rng.randint(0, 12)))
+            whole = masked_shingles(body)
+            expected = bool(whole) and len(whole & probe.shingles) / len(whole) >= threshold
+            assert probes.body_is_probe_text("new_article", body) is expected, body
+            seen.add(expected)
+        assert seen == {True, False}
