@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from crawler.dupefilter import SeenUrls
 from crawler.items import CrawlStateItem
 from crawler.siteurls import canonical_url, is_article_url, to_origin
 from pipelines.archive.records import KnownUrl, WalkRecord
@@ -143,10 +144,11 @@ class SectionWalk:
     mode: str = BACKFILL
     resume_page: int = 0
     """The page an interrupted backfill continues from (0: none)."""
-    requested: set[str] = field(default_factory=set)
-    """Canonical URLs of the articles requested in this run."""
+    requested: SeenUrls = field(default_factory=SeenUrls)
+    """Canonical URLs of the articles requested in this run, as 8-byte digests: a backfill of
+    a whole section must not keep each URL."""
     pending: dict[int, int] = field(default_factory=dict)
-    """Article fetches not yet finished, per list page."""
+    """Article fetches not yet finished, per list page beyond done_through."""
     done_through: int = 0
     """List pages 1..done_through are walked and all their articles handed on."""
     last_page: int | None = None
@@ -175,7 +177,7 @@ class SectionWalk:
 
     @classmethod
     def from_settings(
-        cls, settings: Any, section_url: str, arguments: WalkArguments, requested: set[str] | None = None
+        cls, settings: Any, section_url: str, arguments: WalkArguments, requested: SeenUrls | None = None
     ) -> SectionWalk:
         """The walk of the section at section_url (CHINADAILY_STOP_AFTER_KNOWN, CHINADAILY_RECHECK_DAYS);
         walks given the same `requested` set fetch an article listed in several sections once."""
@@ -186,7 +188,7 @@ class SectionWalk:
             recheck_age=timedelta(days=settings.getfloat("CHINADAILY_RECHECK_DAYS")),
             max_pages=arguments.max_pages,
             since=arguments.since,
-            requested=requested if requested is not None else set(),
+            requested=requested if requested is not None else SeenUrls(),
         )
 
     @property
@@ -215,7 +217,8 @@ class SectionWalk:
         values = saved.save() if isinstance(saved, SectionWalk) else saved
         for name in self._SAVED:
             if name == "requested":
-                # Shared with the spider's other walks: added to, never replaced.
+                # Shared with the spider's other walks: added to, never replaced. A job saved
+                # before the digests holds a set of URLs.
                 self.requested.update(values[name])
             else:
                 setattr(self, name, values[name])
@@ -323,6 +326,8 @@ class SectionWalk:
         crawl state to record when it moved (never for an incremental walk, which reaches no new page)."""
         moved = False
         while self.pending.get(self.done_through + 1) == 0:
+            # A page walked past is never looked at again: its entry would only grow with the section.
+            del self.pending[self.done_through + 1]
             self.done_through += 1
             moved = True
         if not moved or self.mode == INCREMENTAL:

@@ -9,6 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
 
+from crawler.dupefilter import SeenUrls
 from crawler.items import ArticleAliasesItem, ArticleItem
 from pipelines.archive.stories import DedupRules
 
@@ -27,7 +28,8 @@ class DeduplicationPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.seen: set[str] = set()
+        # 8-byte digests of the canonical URLs: a whole section's URLs would grow with it.
+        self.seen = SeenUrls()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DeduplicationPipeline:

@@ -1,5 +1,6 @@
 """The walk of a section's list pages: what to fetch, when to stop, how far it reached (crawler/walk.py)."""
 
+import pickle
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -362,6 +363,36 @@ def test_a_restored_walk_carries_on_where_the_saved_one_was(saved):
     assert list(after.choose([candidate(1)], {}, NOW).fetch) == []
     after.fetch_ended(1)
     assert [state.reached_page for state in after.advance()] == [2]
+
+
+def test_a_walk_saved_with_its_requested_urls_as_a_set_is_restored():
+    # A JOBDIR written before the walk kept digests holds the URLs themselves.
+    saved = {**walked().save(), "requested": {candidate(1).canonical, candidate(2).canonical}}
+    after = make_walk()
+    after.restore(saved)
+    assert after.requested == {candidate(1).canonical, candidate(2).canonical}
+    assert fetched(after.choose([candidate(1), candidate(3)], {}, NOW)) == [candidate(3).canonical]
+
+
+def test_a_saved_walk_survives_pickling_as_a_jobdir_keeps_it():
+    before = walked()
+    after = make_walk()
+    after.restore(pickle.loads(pickle.dumps(before)))
+    assert after.save() == before.save()
+    assert fetched(after.choose([candidate(2), candidate(4)], {}, NOW)) == [candidate(4).canonical]
+
+
+def test_list_pages_walked_past_are_forgotten():
+    walk = make_walk()
+    for number in range(1, 51):
+        walk.listed(number, 1)
+        walk.fetch_ended(number)
+        list(walk.advance())
+    assert walk.done_through == 50
+    assert walk.pending == {}
+    walk.fetch_ended(3)
+    walk.listed(51, 0)
+    assert [state.reached_page for state in walk.advance()] == [51]
 
 
 def test_a_walk_takes_what_travelled_with_a_list_page():

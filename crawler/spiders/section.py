@@ -16,6 +16,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler import statkeys as keys
+from crawler.dupefilter import SeenUrls
 from crawler.extensions.calibration import ProbeCalibration
 from crawler.items import ArticleSeenItem, CrawlStateItem, SectionListingItem
 from crawler.judging import ERROR_STATUSES, Judgement, PageJudge, recorded
@@ -67,9 +68,9 @@ class SectionSpider(Spider):
         self.origin = ""
         self.walks: dict[str, SectionWalk] = {}
         """The walk of each section this spider walks, by section path."""
-        self.requested: set[str] = set()
+        self.requested = SeenUrls()
         """Canonical URLs of the articles requested in this run, whichever section listed them:
-        an article listed in several sections is fetched once."""
+        an article listed in several sections is fetched once. Kept as 8-byte digests."""
         self.retrying: dict[str, set[str]] = {}
         """URLs that failed in earlier runs, by the canonical URL they belong to (an article's failed
         page by its article's): fetched and judged now, they are resolved."""
