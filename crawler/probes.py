@@ -132,13 +132,20 @@ class ProbeSet:
         if fingerprint is None or not fingerprint.answers_200:
             return False
         distinctive = fingerprint.shingles - self.chrome
-        # A body with more shingles than this shares under `threshold` of them with the probe
-        # whatever they are: a real article's is told after its first few lines.
-        most = len(distinctive) / self.threshold if self.threshold > 0 else math.inf
+        # Whatever is still to come, a body holds at most len(distinctive) of the probe's
+        # shingles; once more than this many of its own are not the probe's, under `threshold`
+        # of them can be: a real article's is told after its first few lines.
+        most_others = (
+            len(distinctive) * (1 - self.threshold) / self.threshold if self.threshold > 0 else math.inf
+        )
         seen: set[int] = set()
+        others = 0
         for shingle in each_shingle(_WITH_DIGITS.sub("0", body)):
+            if shingle in seen:
+                continue
             seen.add(shingle)
-            if len(seen) > most:
+            others += shingle not in distinctive
+            if others > most_others:
                 return False
         return bool(seen) and len(seen & distinctive) / len(seen) >= self.threshold
 

@@ -13,13 +13,16 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-
 
 
 def words(text: str) -> list[str]:
-    tokens: list[str] = []
-    for word in _WORD.findall(text.lower()):
+    return list(_each_word(text))
+
+
+def _each_word(text: str) -> Iterator[str]:
+    for match in _WORD.finditer(text.lower()):
+        word = match.group()
         if _CJK.search(word):
-            tokens.extend(char for char in word if not char.isspace())
+            yield from (char for char in word if not char.isspace())
         else:
-            tokens.append(word)
-    return tokens
+            yield word
 
 
 def _hash64(text: str) -> int:
@@ -33,14 +36,15 @@ def shingles(text: str, size: int = 3) -> set[int]:
 
 def each_shingle(text: str, size: int = 3) -> Iterator[int]:
     """The hashes shingles() gathers, in the text's order, for a reader that may stop early."""
-    tokens = words(text)
-    if not tokens:
-        return
-    if len(tokens) < size:
-        yield _hash64(" ".join(tokens))
-        return
-    for i in range(len(tokens) - size + 1):
-        yield _hash64(" ".join(tokens[i : i + size]))
+    window: list[str] = []
+    for word in _each_word(text):
+        window.append(word)
+        if len(window) > size:
+            del window[0]
+        if len(window) == size:
+            yield _hash64(" ".join(window))
+    if 0 < len(window) < size:
+        yield _hash64(" ".join(window))
 
 
 def resemblance(a: set[int], b: set[int]) -> float:
