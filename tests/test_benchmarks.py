@@ -45,7 +45,7 @@ def test_the_warc_benchmark_runs_on_a_small_site(tmp_path):
 def test_the_comparison_benchmark_runs_and_reports_every_figure(tmp_path):
     figures = benchmark(
         "compare",
-        *("--articles", "200", "--large", "300", "--speed-pages", "20", "--rows", "200"),
+        *("--articles", "200", "--large", "300", "--huge", "0", "--speed-pages", "20", "--rows", "200"),
         tmp_path=tmp_path,
     )
     assert figures["throughput"]["articles_archived"] == 200
@@ -54,6 +54,18 @@ def test_the_comparison_benchmark_runs_and_reports_every_figure(tmp_path):
     assert set(figures["quality"]) == {"real", "written"}
     assert set(figures["memory"]["peak_rss_mb"]) == {"200", "300"}
     assert figures["incremental"]["requests"] >= 1
+
+
+def test_the_comparison_benchmark_measures_memory_alone_at_three_sizes(tmp_path):
+    figures = benchmark(
+        "compare",
+        *("--only", "memory", "--articles", "100", "--large", "200", "--huge", "300"),
+        tmp_path=tmp_path,
+    )
+    assert set(figures["memory"]["peak_rss_mb"]) == {"100", "200", "300"}
+    assert set(figures["memory"]["kb_per_article"]) == {"100-200", "200-300"}
+    assert all(mb > 0 for mb in figures["memory"]["peak_rss_mb"].values())
+    assert "throughput" not in figures
 
 
 def test_the_site_benchmark_runs_the_whole_site_and_each_section(tmp_path):
