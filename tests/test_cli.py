@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import os
+from dataclasses import replace
 
 import pyarrow.parquet as pq
 import pytest
@@ -11,6 +12,7 @@ from alembic import command
 from sqlalchemy import create_engine, func, select, text
 
 from crawler.cli import main
+from crawler.items import SectionListingItem
 from pipelines.archive import Archive, alembic_config
 from pipelines.archive.models import Article
 from tests.databases import archive_database
@@ -175,6 +177,50 @@ def test_stats_counts_and_charts(archive_url, tmp_path):
         code, _ = run(archive_url, "stats", "--chart", str(tmp_path / name))
         assert code == 0
         assert (tmp_path / name).stat().st_size > 1000
+
+
+def test_stats_by_section_counts_an_article_once_under_any_of_its_urls(own_archive_url):
+    old_url = "https://www.chinadaily.com.cn/world/2019-01/19/content_37001.htm"
+    archive = Archive.open(own_archive_url)
+    archive.store(
+        [
+            replace(
+                item(9, "Ferry line reopens", ["Wang Xu"], "China Daily", "World > Asia-Pacific"),
+                aliases=[old_url],
+            )
+        ]
+    )
+    # Listed under its own URL and its old one in one section, under the old one only in another.
+    archive.store([SectionListingItem("/world/asia_pacific", [old_url, BASE.format(day=19, n=9)])])
+    archive.store([SectionListingItem("/world/archive", [old_url])])
+    archive.close()
+
+    def counts(*argv):
+        code, output = run(own_archive_url, "--json", "stats", "--by", "section", *argv)
+        assert code == 0
+        return [tuple(json.loads(line).values()) for line in output.splitlines()]
+
+    assert counts() == [
+        ("/world/asia_pacific", 4),
+        ("(not listed)", 1),
+        ("/china/governmentandpolicy", 1),
+        ("/world/archive", 1),
+        ("/world/europe", 1),
+    ]
+    assert counts("--since", "2019-01-14") == [
+        ("(not listed)", 1),
+        ("/world/archive", 1),
+        ("/world/asia_pacific", 1),
+    ]
+    assert counts("--section", "/world")[:2] == [
+        ("/world/asia_pacific", 4),
+        ("/china/governmentandpolicy", 1),
+    ]
+    assert counts("--source", "xinhua") == [("(not listed)", 1), ("/world/asia_pacific", 1)]
+    assert counts("--author", "wang xu", "--limit", "2") == [
+        ("/world/asia_pacific", 3),
+        ("/china/governmentandpolicy", 1),
+    ]
 
 
 def test_dead_and_runs(archive_url):
