@@ -14,6 +14,7 @@ metadata records kept.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -37,6 +38,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler import statkeys as keys
 from crawler.pages.article_page import Listing
+from crawler.siteurls import canonical_url
 from crawler.statkeys import number as number_of
 from crawler.warc import record_link
 
@@ -45,6 +47,31 @@ logger = logging.getLogger(__name__)
 
 class NotCaptured(IgnoreRequest):
     """The WARC files hold no response for this request: the crawl never made it."""
+
+
+class OtherWorkers(NotCaptured):
+    """A request another worker of the same re-extraction answers (WARC_REPLAY_SHARE)."""
+
+
+def share_of(setting: str) -> tuple[int, int]:
+    """WARC_REPLAY_SHARE "K/N" as (K, N): this worker replays the articles of the K-th of N shares."""
+    if not setting:
+        return 0, 1
+    worker, _, workers = setting.partition("/")
+    share = int(worker), int(workers)
+    if not 0 <= share[0] < share[1]:
+        raise ValueError(f"WARC_REPLAY_SHARE must be K/N with 0 <= K < N, not {setting!r}")
+    return share
+
+
+def in_share(url: str, share: tuple[int, int]) -> bool:
+    """Whether an article's page belongs to the share: by its canonical URL, so that the pages
+    of one article, and every capture of a URL, fall to one worker."""
+    worker, workers = share
+    if workers == 1:
+        return True
+    digest = hashlib.blake2b(canonical_url(url).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % workers == worker
 
 
 def warc_paths(paths: list[str]) -> list[Path]:
@@ -160,8 +187,10 @@ class WarcIndex:
 class Replay:
     """One replayed crawl: the index of its captures, and what has been answered so far."""
 
-    def __init__(self, files: list[str], probe_files: list[str]) -> None:
+    def __init__(self, files: list[str], probe_files: list[str], share: tuple[int, int] = (0, 1)) -> None:
         self.index = WarcIndex([Path(name) for name in files])
+        self.share = share
+        """With several workers: the share of the articles this one replays (lists: all of them)."""
         # Probes get random URLs each run: an earlier crawl's probe of the shape will do
         # (those files are read only if this crawl's own lack a probe).
         self.probe_files = [Path(name) for name in probe_files]
@@ -174,9 +203,20 @@ class Replay:
         replay = getattr(crawler, "_replay", None)
         if replay is None:
             settings = crawler.settings
-            replay = cls(settings.getlist("WARC_REPLAY_FILES"), settings.getlist("WARC_REPLAY_PROBE_FILES"))
+            replay = cls(
+                settings.getlist("WARC_REPLAY_FILES"),
+                settings.getlist("WARC_REPLAY_PROBE_FILES"),
+                share_of(settings.get("WARC_REPLAY_SHARE", "")),
+            )
             crawler._replay = replay  # type: ignore[attr-defined]
         return replay
+
+    def answers(self, request: Request) -> bool:
+        """Whether this worker answers the request: an article's first page asked for by the walk
+        (not reached by a redirect, whose target the worker of its source follows) only in its share."""
+        if request.meta.get("page_kind") != "article" or request.meta.get("redirect_urls"):
+            return True
+        return in_share(request.url, self.share)
 
     def capture(self, request: Request) -> Capture | None:
         shape = request.meta.get("probe_shape")
@@ -202,6 +242,7 @@ class Replay:
             if url not in self.served
             and capture.context.get("page-kind") == "article"
             and not capture.context.get("redirected-from")
+            and in_share(url, self.share)
         ]
 
 
@@ -217,6 +258,9 @@ class ReplayDownloadHandler(BaseDownloadHandler):
     async def download_request(self, request: Request) -> Response:
         stats = self.crawler.stats
         assert stats is not None
+        if not self.replay.answers(request):
+            stats.inc_value("replay/other_workers")
+            raise OtherWorkers(f"replayed by another worker: {request.url}")
         capture = self.replay.capture(request)
         if capture is None:
             stats.inc_value("replay/not_captured")
@@ -301,8 +345,11 @@ def captured_crawls(paths: list[Path]) -> list[CapturedCrawl]:
     return sorted(crawls.values(), key=lambda crawl: crawl.started)
 
 
-def reextract_command(crawl: CapturedCrawl, all_files: list[Path], stats_file: Path) -> list[str]:
-    """`scrapy crawl` replaying one captured crawl into the archive (ARCHIVE_DATABASE_URL), offline."""
+def reextract_command(
+    crawl: CapturedCrawl, all_files: list[Path], stats_file: Path, share: tuple[int, int] = (0, 1)
+) -> list[str]:
+    """`scrapy crawl` replaying one captured crawl (the articles of `share`) into the archive
+    (ARCHIVE_DATABASE_URL), offline."""
     command = [sys.executable, "-m", "scrapy", "crawl", crawl.spider, "-a", "full=1"]
     if crawl.spider == "section":
         command += ["-a", f"path={crawl.section}"]
@@ -310,6 +357,7 @@ def reextract_command(crawl: CapturedCrawl, all_files: list[Path], stats_file: P
         "CHINADAILY_BASE_URL": crawl.base_url,
         "WARC_REPLAY_FILES": ",".join(str(path) for path in crawl.files),
         "WARC_REPLAY_PROBE_FILES": ",".join(str(path) for path in all_files),
+        "WARC_REPLAY_SHARE": f"{share[0]}/{share[1]}" if share[1] > 1 else "",
         "DOWNLOAD_HANDLERS": json.dumps(
             {scheme: "crawler.replay.ReplayDownloadHandler" for scheme in ("http", "https")}
         ),
@@ -346,16 +394,22 @@ class ReplayedCrawl:
     exit_status: int
 
     @classmethod
-    def of(cls, crawl: CapturedCrawl, stats: dict[str, Any], code: int) -> ReplayedCrawl:
+    def of(cls, crawl: CapturedCrawl, workers: list[tuple[dict[str, Any], int]]) -> ReplayedCrawl:
+        """The crawl's replay from its workers' stats and exit statuses (list pages and probes,
+        which every worker replays, count once per worker among the responses)."""
+
+        def total(key: str) -> int:
+            return sum(number_of(stats, key) for stats, _ in workers)
+
         return cls(
             crawl.name,
             len(crawl.files),
-            number_of(stats, keys.REPLAY_RESPONSES),
-            number_of(stats, keys.ARTICLES_NEW),
-            number_of(stats, keys.ARTICLES_UPDATED),
-            number_of(stats, keys.ARTICLES_UNCHANGED),
-            number_of(stats, keys.DEAD_URLS),
-            code,
+            total(keys.REPLAY_RESPONSES),
+            total(keys.ARTICLES_NEW),
+            total(keys.ARTICLES_UPDATED),
+            total(keys.ARTICLES_UNCHANGED),
+            total(keys.DEAD_URLS),
+            next((code for _, code in workers if code), 0),
         )
 
     def line(self) -> str:
@@ -373,16 +427,21 @@ def reextract(
     out: IO[str],
     progress: Callable[[int, str], AbstractContextManager[Callable[[int], None]]] | None = None,
     as_json: bool = False,
+    workers: int = 1,
 ) -> int:
     """Rebuild or update the archive from WARC files alone; 0 when every replay succeeded, else the
     first failed replay's exit status. One line per captured crawl on `out` (a JSON object with
-    `as_json`); `progress(total, label)` gives a step to call after each crawl is replayed."""
+    `as_json`); `progress(total, label)` gives a step to call after each crawl is replayed.
+
+    The crawls are replayed one after the other, in the order they ran, so that their versions
+    come in order; each by `workers` processes at once, every one walking the lists and replaying
+    its share of the articles (by canonical URL)."""
     files = warc_paths(paths)
     if not files:
         raise FileNotFoundError("no WARC files among " + ", ".join(paths))
     crawls = captured_crawls(files)
     with (progress or _no_progress)(len(crawls), "Re-extracting {} captured crawls") as step:
-        return _replay_all(crawls, files, database_url, out, step, as_json)
+        return _replay_all(crawls, files, database_url, out, step, as_json, max(1, workers))
 
 
 @contextmanager
@@ -397,18 +456,29 @@ def _replay_all(
     out: IO[str],
     step: Callable[[int], None],
     as_json: bool,
+    workers: int,
 ) -> int:
     # The database URL (and any password in it) goes through the environment, not `ps`.
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "ARCHIVE_DATABASE_URL": database_url}
     status = 0
     with tempfile.TemporaryDirectory() as folder:
         for number, crawl in enumerate(crawls, 1):
-            stats_file = Path(folder) / f"stats-{number}.json"
-            command = reextract_command(crawl, files, stats_file)
-            code = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, check=False).returncode
-            stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
-            replayed = ReplayedCrawl.of(crawl, stats, code)
+            stats_files = [Path(folder) / f"stats-{number}-{worker}.json" for worker in range(workers)]
+            running = [
+                subprocess.Popen(
+                    reextract_command(crawl, files, stats_file, (worker, workers)),
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                )
+                for worker, stats_file in enumerate(stats_files)
+            ]
+            codes = [process.wait() for process in running]
+            results = [
+                (json.loads(path.read_text()) if path.exists() else {}, code)
+                for path, code in zip(stats_files, codes, strict=True)
+            ]
+            replayed = ReplayedCrawl.of(crawl, results)
             out.write((json.dumps(asdict(replayed)) if as_json else replayed.line()) + "\n")
-            status = status or code
+            status = status or replayed.exit_status
             step(1)
     return status

@@ -124,6 +124,8 @@ WARC_PREFIX = _env("WARC_PREFIX", "chinadaily")
 # responses answer the crawl's requests, and others whose probes may stand in.
 WARC_REPLAY_FILES: list[str] = []
 WARC_REPLAY_PROBE_FILES: list[str] = []
+WARC_REPLAY_SHARE = ""
+"""Set by `reextract --workers N` for each worker, "K/N": it replays the articles of the K-th share."""
 
 # --- Several workers (see crawler/distributed.py and docs/distributed.md) --------------------------
 REDIS_URL = _env("REDIS_URL", "")

@@ -121,3 +121,32 @@ def test_leftovers_are_article_pages_neither_list_pages_nor_reached_by_redirect(
     with pytest.raises(DontCloseSpider):
         leftovers.spider_idle(crawler.spider)
     assert sorted(request.url for request in crawler.engine.crawled) == sorted([LEFTOVER, SERVED])
+
+
+def test_the_workers_of_a_replay_share_the_articles_and_each_walks_every_list():
+    """reextract --workers N: every article's first page falls to exactly one worker, with the
+    other pages of it; list pages, probes and pages reached by a redirect to every worker."""
+    from scrapy import Request
+
+    from crawler.replay import in_share, share_of
+
+    articles = [f"{ORIGIN}/a/202406/01/WS665a95e0a31082fc043c{n:04x}.html" for n in range(200)]
+    replays = [Replay([], [], share_of(f"{worker}/3")) for worker in range(3)]
+
+    def answering(url, **meta):
+        return [replay.answers(Request(url, meta=meta)) for replay in replays]
+
+    counts = [0, 0, 0]
+    for url in articles:
+        answers = answering(url, page_kind="article")
+        assert answers.count(True) == 1
+        counts[answers.index(True)] += 1
+        second_page = url.replace(".html", "_2.html")
+        assert in_share(second_page, replays[answers.index(True)].share)
+        assert answering(url, page_kind="article", redirect_urls=[LEFTOVER]) == [True] * 3
+    assert min(counts) > 40
+    assert answering(LIST_PAGE, page_kind="list-page") == [True] * 3
+    assert answering(LEFTOVER, page_kind="probe", probe_shape="new_article") == [True] * 3
+    assert share_of("") == (0, 1)
+    with pytest.raises(ValueError):
+        share_of("3/3")

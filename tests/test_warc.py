@@ -90,9 +90,10 @@ def captured_crawl(model, folder, settings=None, env=None):
     return database_url, base_url, served
 
 
-def reextract(warc_dir, database_url):
+def reextract(warc_dir, database_url, workers=1):
     out = io.StringIO()
-    code = cli.main(["reextract", "--from-warc", str(warc_dir), "--db", database_url], out=out)
+    argv = ["reextract", "--from-warc", str(warc_dir), "--db", database_url, "--workers", str(workers)]
+    code = cli.main(argv, out=out)
     assert code == 0, out.getvalue()
     return out.getvalue()
 
@@ -177,10 +178,12 @@ def test_the_run_and_each_version_say_where_their_records_are(crawled):
             )
 
 
-def test_reextracting_the_warcs_into_an_empty_archive_gives_the_crawled_archive(crawled, tmp_path):
+@pytest.mark.parametrize("workers", [1, 3])
+def test_reextracting_the_warcs_into_an_empty_archive_gives_the_crawled_archive(crawled, tmp_path, workers):
+    """One process, or three each replaying its share of the articles: the same archive."""
     _, database_url, warc_dir, _, _ = crawled
     rebuilt = f"sqlite:///{tmp_path / 'rebuilt.db'}"
-    report = reextract(warc_dir, rebuilt)
+    report = reextract(warc_dir, rebuilt, workers)
     assert "64 new" in report
     assert comparable(rebuilt) == comparable(database_url)
 

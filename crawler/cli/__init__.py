@@ -353,6 +353,13 @@ def upgrade(context: click.Context, db: str | None, as_json: bool | None) -> Non
     help="A WARC file, or a folder holding them; give it once per path.",
 )
 @click.argument("more", nargs=-1, metavar="[PATH]...")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=lambda: min(os.cpu_count() or 1, 4),
+    show_default="the cores, at most 4",
+    help="Processes replaying each captured crawl at once, each its share of the articles.",
+)
 @_shared
 @click.pass_context
 @_reporting
@@ -360,6 +367,7 @@ def reextract(
     context: click.Context,
     paths: tuple[str, ...],
     more: tuple[str, ...],
+    workers: int,
     db: str | None,
     as_json: bool | None,
 ) -> int:
@@ -368,7 +376,9 @@ def reextract(
 
     invocation = _settle(context, db, as_json)
     try:
-        return replay([*paths, *more], invocation.url(), invocation.write(), progress, invocation.as_json)
+        return replay(
+            [*paths, *more], invocation.url(), invocation.write(), progress, invocation.as_json, workers
+        )
     except (FileNotFoundError, ValueError) as error:
         raise BadInput(str(error)) from error
 
