@@ -5,7 +5,7 @@ from __future__ import annotations
 from scrapy.http import TextResponse
 
 from crawler.pages.lookup import first_with_id
-from crawler.pages.text import text_of
+from crawler.pages.text import element_text
 
 # English pages: span#bread-nav with links "Home", "/ World", "/ Asia-Pacific".
 # Chinese subsite: div.da-bre with links "评论", " > 海外观察".
@@ -21,8 +21,8 @@ def breadcrumb_names(response: TextResponse) -> list[str]:
         trail = (
             first_with_id(response, selector[1:]) if selector.startswith("#") else response.css(selector)[:1]
         )
-        for link in trail.css("a"):
-            name = text_of(link).strip(_SEPARATORS)
+        for link in trail[0].root.iter("a") if trail else ():
+            name = element_text(link).strip(_SEPARATORS)
             if name:
                 names.append(name)
         if names:

@@ -8,6 +8,7 @@ Each reads only its own markup: what it cannot find it leaves to the article pag
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import datetime
 from functools import cached_property
@@ -72,7 +73,8 @@ class ArticleTemplate:
 
     def info_text(self) -> str | None:
         """The byline line as a reader sees it, share buttons left out."""
-        return _text_without_share(self.container.css("div.info span.info_l, span.info_l")[:1]) or None
+        # The first span.info_l, inside div.info or not.
+        return _text_without_share(self.container.css("span.info_l")[:1]) or None
 
     # --- What they say ----------------------------------------------------------------------
 
@@ -128,7 +130,7 @@ class ArticleTemplate:
     def body_html(self) -> str:
         if not self.body:
             return ""
-        return _clean_inner_html(lxml.html.fragment_fromstring(self.body.get(), create_parent=False))
+        return _clean_inner_html(_detached_copy(self.body[0].root))
 
 
 class NewsTemplate(ArticleTemplate):
@@ -336,12 +338,7 @@ def _is_share_widget(element: Any) -> bool:
 def _text_without_share(selection: SelectorList[Selector]) -> str:
     if not selection:
         return ""
-    element = lxml.html.fragment_fromstring(selection.get(), create_parent=False)
-    for widget in [
-        el for el in element.iterdescendants() if isinstance(el.tag, str) and _is_share_widget(el)
-    ]:
-        widget.drop_tree()
-    return text_of(Selector(root=element))
+    return element_text(selection[0].root, leave_out=_is_share_widget)
 
 
 def _texts_between(start: Any, stop: Any) -> list[str]:
@@ -370,6 +367,13 @@ def _texts_between(start: Any, stop: Any) -> list[str]:
 
     walk(start.getroottree().getroot())
     return chunks
+
+
+def _detached_copy(element: Any) -> Any:
+    """A copy of an element and what it holds, to clean without touching the page's tree."""
+    copied = copy.deepcopy(element)
+    copied.tail = None
+    return copied
 
 
 def _clean_inner_html(element: Any) -> str:

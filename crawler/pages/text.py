@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from parsel import Selector, SelectorList
@@ -9,13 +10,15 @@ from parsel import Selector, SelectorList
 _INVISIBLE = frozenset({"script", "style", "noscript", "template"})
 
 
-def _walk(element: Any, parts: list[str]) -> None:
+def _walk(element: Any, parts: list[str], leave_out: Callable[[Any], bool] | None = None) -> None:
     # Comments and processing instructions have a non-string tag: their text is not shown.
     tag = element.tag.lower() if isinstance(element.tag, str) else "#comment"
     if tag not in _INVISIBLE and tag != "#comment" and element.text:
         parts.append(element.text)
     for child in element:
-        _walk(child, parts)
+        # An element left out takes its text with it, not the text that follows it.
+        if not (leave_out and isinstance(child.tag, str) and leave_out(child)):
+            _walk(child, parts, leave_out)
         if child.tail:
             parts.append(child.tail)
     if tag == "br":
@@ -31,10 +34,11 @@ def text_of(selection: Selector | SelectorList[Selector]) -> str:
     return element_text(selection.root)
 
 
-def element_text(root: Any) -> str:
-    """Whitespace-collapsed text of an lxml element (or of a string an XPath gave)."""
+def element_text(root: Any, leave_out: Callable[[Any], bool] | None = None) -> str:
+    """Whitespace-collapsed text of an lxml element (or of a string an XPath gave), without the
+    elements inside it that `leave_out` picks."""
     if isinstance(root, str):
         return " ".join(root.split())
     parts: list[str] = []
-    _walk(root, parts)
+    _walk(root, parts, leave_out)
     return " ".join("".join(parts).split())
