@@ -97,6 +97,20 @@ def test_search_filters_and_date_sort(archive_url):
         assert found == expected if expected is not None else len(found) == 1
 
 
+@pytest.mark.parametrize("argv", [[], ["--sort", "date"], ["--since", "2019-01-11"], ["--source", "xinhua"]])
+def test_a_limited_search_is_the_first_rows_of_the_whole_one_each_with_its_snippet(archive_url, argv):
+    # The best rows are chosen before their snippets are made (on SQLite, in a query of its own).
+    def hits(*extra):
+        code, output = run(archive_url, "--json", "search", "negotiations OR officials", *argv, *extra)
+        assert code == 0
+        return [json.loads(line) for line in output.splitlines()]
+
+    every = hits()
+    assert every and all("[" in hit["snippet"] for hit in every)
+    for limit in range(1, len(every) + 1):
+        assert hits("--limit", str(limit)) == every[:limit]
+
+
 def test_show_by_id_url_and_alias(archive_url):
     code, by_id = run(archive_url, "show", "1")
     assert code == 0

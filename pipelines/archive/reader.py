@@ -201,8 +201,13 @@ class ArchiveReader:
             parsed = parse(query)
         except QueryError as error:
             raise BadInput(f"bad search: {error}") from None
-        statement = search_statement(self.dialect, parsed, by_date=sort == "date")
-        statement = statement.where(*self._conditions(filters)).limit(filters.limit or 20)
+        statement = search_statement(
+            self.dialect,
+            parsed,
+            by_date=sort == "date",
+            conditions=self._conditions(filters),
+            limit=filters.limit or 20,
+        )
         with self.engine.connect() as connection:
             return [records.SearchHit(**row._mapping) for row in connection.execute(statement)]
 

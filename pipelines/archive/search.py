@@ -12,6 +12,7 @@ User text never reaches SQL as code: the parsed words are passed as one bound pa
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,8 +130,16 @@ def _term(token: str, negated: bool) -> Term:
     return Term(words, prefix=prefix, negated=negated)
 
 
-def search_statement(dialect: str, query: SearchQuery, *, by_date: bool = False) -> Select[Any]:
-    """The matching articles' id, headline, date, authors, URL and a snippet, best match (or newest) first."""
+def search_statement(
+    dialect: str,
+    query: SearchQuery,
+    *,
+    by_date: bool = False,
+    conditions: Sequence[ColumnElement[bool]] = (),
+    limit: int = 20,
+) -> Select[Any]:
+    """The `limit` best (or newest) matching articles that meet the conditions: their id,
+    headline, date, authors, URL and a snippet, best match (or newest) first, then by id."""
     columns: list[Any] = [
         Article.id,
         Article.headline,
@@ -139,21 +148,54 @@ def search_statement(dialect: str, query: SearchQuery, *, by_date: bool = False)
         Article.canonical_url,
     ]
     if dialect == "sqlite":
-        index = table("articles_fts", column("rowid"))
-        rank = func.bm25(literal_column("articles_fts"), 10.0, 1.0)
-        snippet = func.snippet(literal_column("articles_fts"), 1, "[", "]", "…", 16)
-        statement: Select[Any] = (
-            select(*columns, snippet.label("snippet"))
+        return _fts5_statement(query, columns, by_date, conditions, limit)
+    words: ColumnElement[Any] = literal_column("'archive_text'::regconfig")
+    tsquery = func.to_tsquery(words, query.tsquery())
+    document: ColumnElement[Any] = literal_column(POSTGRES_DOCUMENT)
+    options = "StartSel=[, StopSel=], MaxFragments=1, MaxWords=24, MinWords=10"
+    snippet = func.ts_headline(words, Article.article_body, tsquery, options)
+    # PostgreSQL computes ts_headline() after the LIMIT, for the rows shown only.
+    order = desc(Article.date_published) if by_date else func.ts_rank(document, tsquery).desc()
+    return (
+        select(*columns, snippet.label("snippet"))
+        .where(document.op("@@")(tsquery), *conditions)
+        .order_by(order, Article.id)
+        .limit(limit)
+    )
+
+
+def _fts5_statement(
+    query: SearchQuery,
+    columns: list[Any],
+    by_date: bool,
+    conditions: Sequence[ColumnElement[bool]],
+    limit: int,
+) -> Select[Any]:
+    # SQLite computes a row's result columns before it sorts them: snippet(), which reads and
+    # tokenizes the body, would run for every match. So the best rows are chosen first, and
+    # the snippets made for them only. Without conditions the choice needs no article row
+    # (the index's rowid is the article's id): a million-row table is not read a row a match.
+    index = table("articles_fts", column("rowid"))
+    fts: ColumnElement[Any] = literal_column("articles_fts")
+    match = fts.op("MATCH")(query.fts5())
+    rank = func.bm25(fts, 10.0, 1.0)
+    if by_date or conditions:
+        chosen = (
+            select(index.c.rowid)
             .select_from(index.join(Article, Article.id == index.c.rowid))
-            .where(literal_column("articles_fts").op("MATCH")(query.fts5()))
+            .where(match, *conditions)
+            .order_by(desc(Article.date_published) if by_date else rank.asc(), Article.id)
         )
-        order = rank.asc()
     else:
-        words: ColumnElement[Any] = literal_column("'archive_text'::regconfig")
-        tsquery = func.to_tsquery(words, query.tsquery())
-        document: ColumnElement[Any] = literal_column(POSTGRES_DOCUMENT)
-        options = "StartSel=[, StopSel=], MaxFragments=1, MaxWords=24, MinWords=10"
-        snippet = func.ts_headline(words, Article.article_body, tsquery, options)
-        statement = select(*columns, snippet.label("snippet")).where(document.op("@@")(tsquery))
-        order = func.ts_rank(document, tsquery).desc()
-    return statement.order_by(desc(Article.date_published) if by_date else order, Article.id)
+        chosen = select(index.c.rowid).where(match).order_by(rank.asc(), index.c.rowid)
+    chosen = chosen.limit(limit).correlate(None)
+    snippet = func.snippet(fts, 1, "[", "]", "…", 16)
+    # The unary + keeps SQLite from searching the index again for each chosen row, which reads
+    # every term's list anew each time: one more pass over the matches costs less.
+    chosen_rowid: ColumnElement[Any] = literal_column("+articles_fts.rowid")
+    return (
+        select(*columns, snippet.label("snippet"))
+        .select_from(index.join(Article, Article.id == index.c.rowid))
+        .where(match, chosen_rowid.in_(chosen.scalar_subquery()))
+        .order_by(desc(Article.date_published) if by_date else rank.asc(), Article.id)
+    )
