@@ -359,22 +359,22 @@ class ArchiveReader:
         """Articles per section path listed under, under their own URL or any other they stand
         under; one listed nowhere counts once as "(not listed)"."""
         conditions = self._conditions(filters)
-        # Each article's URLs as rows to join on: matching a listing to "its URL or one of its
-        # aliases" inside the join's condition made both databases compare every listing with
-        # every article (hours at a million articles).
-        urls = union_all(
-            select(Article.id.label("article_id"), Article.canonical_url.label("url")).where(*conditions),
-            select(ArticleUrl.article_id, ArticleUrl.canonical_url)
+        # Each listing joined to the article under its own URL, and to the article under one of
+        # its other URLs, as rows: matching "its URL or one of its other URLs" inside one join's
+        # condition made both databases compare every listing with every article.
+        pairs = union_all(
+            select(SectionListing.section_path.label("key"), Article.id.label("article_id"))
+            .select_from(SectionListing)
+            .join(Article, Article.canonical_url == SectionListing.canonical_url)
+            .where(*conditions),
+            select(SectionListing.section_path, ArticleUrl.article_id)
+            .select_from(SectionListing)
+            .join(ArticleUrl, ArticleUrl.canonical_url == SectionListing.canonical_url)
             .join(Article, Article.id == ArticleUrl.article_id)
             .where(*conditions),
-        ).subquery("urls")
-        articles = func.count(func.distinct(urls.c.article_id))
-        listed = (
-            select(SectionListing.section_path.label("key"), articles.label("articles"))
-            .select_from(urls)
-            .join(SectionListing, SectionListing.canonical_url == urls.c.url)
-            .group_by(SectionListing.section_path)
-        )
+        ).subquery("pairs")
+        articles = func.count(func.distinct(pairs.c.article_id))
+        listed = select(pairs.c.key, articles.label("articles")).group_by(pairs.c.key)
         by_alias = (
             select(ArticleUrl.id)
             .join(SectionListing, SectionListing.canonical_url == ArticleUrl.canonical_url)
