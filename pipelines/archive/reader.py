@@ -175,10 +175,16 @@ class ArchiveReader:
         aliases = (
             select(ArticleUrl.canonical_url).where(ArticleUrl.article_id == Article.id).correlate(Article)
         )
-        return exists().where(
-            in_section,
-            (SectionListing.canonical_url == Article.canonical_url)
-            | SectionListing.canonical_url.in_(aliases.scalar_subquery()),
+        # Correlated to the article only: a query that also reads section_listings (stats --by
+        # section) must not take this test's listings for its own.
+        return (
+            exists()
+            .where(
+                in_section,
+                (SectionListing.canonical_url == Article.canonical_url)
+                | SectionListing.canonical_url.in_(aliases.scalar_subquery()),
+            )
+            .correlate(Article)
         )
 
     def coverage(self, since: date, until: date) -> Coverage:
