@@ -50,6 +50,8 @@ def test_the_comparison_benchmark_runs_and_reports_every_figure(tmp_path):
     )
     assert figures["throughput"]["articles_archived"] == 200
     assert figures["throughput"]["ratio"] > 0
+    runs = figures["throughput"]["runs"]
+    assert len(runs) == 3 and figures["throughput"]["ratio"] == sorted(run["ratio"] for run in runs)[1]
     assert set(figures["extraction_ms_per_page"]) == {"chinadaily-archive", "trafilatura", "readability-lxml"}
     assert set(figures["quality"]) == {"real", "written"}
     assert set(figures["memory"]["peak_rss_mb"]) == {"200", "300"}
