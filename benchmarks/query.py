@@ -381,8 +381,20 @@ def export_figures(url: str, form: str) -> dict[str, float]:
     }
 
 
-def _ready(name: str, url: str, count: int, reuse: bool) -> dict[str, Any]:
-    """Build the archive at url (or reuse it); how long that took and how many articles it has."""
+def _existing(url: str) -> int:
+    """How many articles an archive at url holds already (0: none there, or no archive)."""
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return 0
+    try:
+        return article_count(url)
+    except Exception:
+        return 0
+
+
+def _ready(name: str, url: str, count: int) -> dict[str, Any]:
+    """Build the archive at url, or finish one a stopped build left, or reuse one that has
+    `count` articles; how long that took and how many articles it has."""
+    reuse = _existing(url) >= count
     began = time.perf_counter()
     if not reuse:
         print(f"Building the {name} archive of {count:,} articles ...", flush=True)
@@ -395,21 +407,6 @@ def _ready(name: str, url: str, count: int, reuse: bool) -> dict[str, Any]:
         flush=True,
     )
     return {"articles": found, "build_s": None if reuse else seconds}
-
-
-def _sqlite_reusable(path: Path) -> bool:
-    return path.exists() and path.stat().st_size > 0
-
-
-def _postgres_reusable(url: str) -> bool:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return bool(connection.scalar(text("SELECT to_regclass('articles') IS NOT NULL")))
-    except Exception:
-        return False
-    finally:
-        engine.dispose()
 
 
 def main() -> None:
@@ -444,12 +441,11 @@ def main() -> None:
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         path = args.keep or folder / "archive.db"
-        archives = [("SQLite", f"sqlite:///{path}", _sqlite_reusable(path))]
+        archives = [("SQLite", f"sqlite:///{path}")]
         if with_postgres:
-            postgres = args.keep_postgres or stack.enter_context(postgres_database())
-            archives.append(("PostgreSQL", postgres, _postgres_reusable(postgres)))
-        for name, url, reuse in archives:
-            database = figures["databases"][name] = _ready(name, url, args.articles, reuse)
+            archives.append(("PostgreSQL", args.keep_postgres or stack.enter_context(postgres_database())))
+        for name, url in archives:
+            database = figures["databases"][name] = _ready(name, url, args.articles)
             for query, commands in queries(database["articles"]).items():
                 figures_of = latency(url, commands, args.queries, args.budget)
                 database[query] = figures_of
