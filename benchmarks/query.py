@@ -47,6 +47,8 @@ START = datetime(2015, 1, 1, tzinfo=UTC)
 END = datetime(2026, 12, 1, tzinfo=UTC)
 SINCE = date(2026, 11, 1)
 """The README's `search "trade talks" --since 2026-11-01`: the last month of the archive."""
+FLOOR = "runs --limit 1 (the floor)"
+"""Not one of the README's queries: what every command costs before its query."""
 EDITED = 20
 """One article in EDITED has a second, edited version (what `show --diff` shows)."""
 ALIASED = 50
@@ -348,7 +350,7 @@ def queries(count: int, seed: int = 11) -> dict[str, Iterator[list[str]]]:
 
     return {
         # What every command costs before its query: parsing, opening the archive, checking its schema.
-        "runs --limit 1 (the floor)": floor(),
+        FLOOR: floor(),
         "search --since, by relevance": search("--since", f"{SINCE}"),
         "search --since, by date": search("--since", f"{SINCE}", "--sort", "date"),
         "search, by relevance": search(),
@@ -452,7 +454,11 @@ def main() -> None:
                 print(
                     f"  {query:<31} median {figures_of['median_ms']:>7.1f} ms, "
                     f"95th percentile {figures_of['p95_ms']:>7.1f} ms over {figures_of['runs']} runs"
-                    + ("" if figures_of["goal_met"] else f"  MISSED the goal (p95 < {GOAL_MS:.0f} ms)"),
+                    + (
+                        ""
+                        if figures_of["goal_met"] or query == FLOOR
+                        else f"  MISSED the goal (p95 < {GOAL_MS:.0f} ms)"
+                    ),
                     flush=True,
                 )
             if name == "SQLite" and not args.no_export:
