@@ -143,13 +143,18 @@ class ArchiveReader:
 
     # --- Filters ---------------------------------------------------------------------------
 
-    def _conditions(self, filters: Filters) -> list[ColumnElement[bool]]:
+    @staticmethod
+    def _date_conditions(filters: Filters) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
         if filters.since:
             conditions.append(Article.date_published >= datetime.combine(filters.since, time(), tzinfo=UTC))
         if filters.until:
             end = datetime.combine(filters.until + timedelta(days=1), time(), tzinfo=UTC)
             conditions.append(Article.date_published < end)
+        return conditions
+
+    def _conditions(self, filters: Filters, *, dates: bool = True) -> list[ColumnElement[bool]]:
+        conditions = self._date_conditions(filters) if dates else []
         if filters.author:
             each = "json_each" if self.dialect == "sqlite" else "jsonb_array_elements_text"
             names = getattr(func, each)(Article.authors).table_valued("value")
@@ -211,7 +216,8 @@ class ArchiveReader:
             self.dialect,
             parsed,
             by_date=sort == "date",
-            conditions=self._conditions(filters),
+            dates=self._date_conditions(filters),
+            conditions=self._conditions(filters, dates=False),
             limit=filters.limit or 20,
         )
         with self.engine.connect() as connection:

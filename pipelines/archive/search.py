@@ -135,11 +135,13 @@ def search_statement(
     query: SearchQuery,
     *,
     by_date: bool = False,
+    dates: Sequence[ColumnElement[bool]] = (),
     conditions: Sequence[ColumnElement[bool]] = (),
     limit: int = 20,
 ) -> Select[Any]:
-    """The `limit` best (or newest) matching articles that meet the conditions: their id,
-    headline, date, authors, URL and a snippet, best match (or newest) first, then by id."""
+    """The `limit` best (or newest) matching articles that meet the conditions (`dates`: those
+    on date_published, which its index answers; `conditions`: any other): their id, headline,
+    date, authors, URL and a snippet, best match (or newest) first, then by id."""
     columns: list[Any] = [
         Article.id,
         Article.headline,
@@ -148,7 +150,7 @@ def search_statement(
         Article.canonical_url,
     ]
     if dialect == "sqlite":
-        return _fts5_statement(query, columns, by_date, conditions, limit)
+        return _fts5_statement(query, columns, by_date, dates, conditions, limit)
     words: ColumnElement[Any] = literal_column("'archive_text'::regconfig")
     tsquery = func.to_tsquery(words, query.tsquery())
     document: ColumnElement[Any] = literal_column(POSTGRES_DOCUMENT)
@@ -158,7 +160,7 @@ def search_statement(
     order = desc(Article.date_published) if by_date else func.ts_rank(document, tsquery).desc()
     return (
         select(*columns, snippet.label("snippet"))
-        .where(document.op("@@")(tsquery), *conditions)
+        .where(document.op("@@")(tsquery), *dates, *conditions)
         .order_by(order, Article.id)
         .limit(limit)
     )
@@ -168,34 +170,42 @@ def _fts5_statement(
     query: SearchQuery,
     columns: list[Any],
     by_date: bool,
+    dates: Sequence[ColumnElement[bool]],
     conditions: Sequence[ColumnElement[bool]],
     limit: int,
 ) -> Select[Any]:
     # SQLite computes a row's result columns before it sorts them: snippet(), which reads and
     # tokenizes the body, would run for every match. So the best rows are chosen first, and
-    # the snippets made for them only. Without conditions the choice needs no article row
-    # (the index's rowid is the article's id): a million-row table is not read a row a match.
+    # the snippets made for them only.
     index = table("articles_fts", column("rowid"))
     fts: ColumnElement[Any] = literal_column("articles_fts")
+    # The unary + keeps SQLite from searching the index again for each id of a list, which
+    # reads every term's list anew each time: it tests each match against the list instead.
+    each_match: ColumnElement[Any] = literal_column("+articles_fts.rowid")
     match = fts.op("MATCH")(query.fts5())
     rank = func.bm25(fts, 10.0, 1.0)
+    narrowed = [match]
+    if dates:
+        # The ids in the date range, from the date's index, rather than every match's row of a
+        # million-row table read to test its date (--since last month: 100 ms at the median
+        # and 750 ms at the 95th percentile at 700,000 articles, 14 ms and 96 ms this way).
+        in_range = select(Article.id).where(*dates).correlate(None)
+        narrowed.append(each_match.in_(in_range.scalar_subquery()))
     if by_date or conditions:
         chosen = (
             select(index.c.rowid)
             .select_from(index.join(Article, Article.id == index.c.rowid))
-            .where(match, *conditions)
+            .where(*narrowed, *conditions)
             .order_by(desc(Article.date_published) if by_date else rank.asc(), Article.id)
         )
     else:
-        chosen = select(index.c.rowid).where(match).order_by(rank.asc(), index.c.rowid)
+        # The index's rowid is the article's id: the choice reads no article row.
+        chosen = select(index.c.rowid).where(*narrowed).order_by(rank.asc(), index.c.rowid)
     chosen = chosen.limit(limit).correlate(None)
     snippet = func.snippet(fts, 1, "[", "]", "…", 16)
-    # The unary + keeps SQLite from searching the index again for each chosen row, which reads
-    # every term's list anew each time: one more pass over the matches costs less.
-    chosen_rowid: ColumnElement[Any] = literal_column("+articles_fts.rowid")
     return (
         select(*columns, snippet.label("snippet"))
         .select_from(index.join(Article, Article.id == index.c.rowid))
-        .where(match, chosen_rowid.in_(chosen.scalar_subquery()))
+        .where(match, each_match.in_(chosen.scalar_subquery()))
         .order_by(desc(Article.date_published) if by_date else rank.asc(), Article.id)
     )
