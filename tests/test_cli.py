@@ -97,7 +97,16 @@ def test_search_filters_and_date_sort(archive_url):
         assert found == expected if expected is not None else len(found) == 1
 
 
-@pytest.mark.parametrize("argv", [[], ["--sort", "date"], ["--since", "2019-01-11"], ["--source", "xinhua"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--sort", "date"],
+        ["--since", "2019-01-11"],
+        ["--source", "xinhua"],
+        ["--since", "2019-01-11", "--until", "2019-01-13", "--source", "china daily", "--sort", "date"],
+    ],
+)
 def test_a_limited_search_is_the_first_rows_of_the_whole_one_each_with_its_snippet(archive_url, argv):
     # The best rows are chosen before their snippets are made (on SQLite, in a query of its own).
     def hits(*extra):
