@@ -36,7 +36,7 @@ from sqlalchemy.engine import make_url
 
 from crawler.cli import main as cli
 from pipelines.archive import Archive
-from pipelines.archive.models import Article, ArticleUrl, ArticleVersion, SectionListing
+from pipelines.archive.models import Article, ArticleUrl, ArticleVersion, Base, SectionListing
 from pipelines.archive.search import POSTGRES_DOCUMENT
 from tests.databases import postgres_database, postgres_unavailable
 
@@ -248,10 +248,13 @@ def build(url: str, count: int) -> None:
     engine = create_engine(url)
     postgres = engine.dialect.name == "postgresql"
     tables = {
-        "articles": Article.__table__,
-        "versions": ArticleVersion.__table__,
-        "aliases": ArticleUrl.__table__,
-        "listings": SectionListing.__table__,
+        name: Base.metadata.tables[model.__tablename__]
+        for name, model in (
+            ("articles", Article),
+            ("versions", ArticleVersion),
+            ("aliases", ArticleUrl),
+            ("listings", SectionListing),
+        )
     }
     with engine.begin() as connection:
         done = int(connection.scalar(select(func.coalesce(func.max(Article.id), 0))) or 0)
@@ -278,10 +281,11 @@ def build(url: str, count: int) -> None:
                 text(f"CREATE INDEX ix_articles_fulltext ON articles USING GIN ({POSTGRES_DOCUMENT})")
             )
             # The ids were given: the sequences go on after them, as if the crawl had written them.
-            for table in ("articles", "article_versions", "article_urls", "section_listings"):
+            for table_name in ("articles", "article_versions", "article_urls", "section_listings"):
                 connection.execute(
                     text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                        f"SELECT setval(pg_get_serial_sequence('{table_name}', 'id'), "
+                        f"(SELECT max(id) FROM {table_name}))"
                     )
                 )
         # What autovacuum does to the tables after a bulk load, done now rather than mid-measurement.
