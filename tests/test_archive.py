@@ -248,6 +248,20 @@ def test_different_stories_stay_apart(archive, changes):
     assert count(archive, ArticleUrl) == 0
 
 
+def test_a_same_story_is_looked_for_only_within_the_publish_window_of_the_batch(archive):
+    """An undated copy matches whatever the date; a dated one only stories near it in time."""
+    archive.store([make_item()])
+    assert archive.store([edition(date_published=None)]).alias == 1
+    later = edition(
+        url=EDITION.replace("/12/", "/19/"),
+        canonical_url=EDITION.replace("/12/", "/19/"),
+        site_article_id="WS5c38e347a3106c65c34e4002",
+        date_published=PUBLISHED + timedelta(days=7),
+    )
+    assert archive.store([later, edition()]).new == 1
+    assert count(archive, Article) == 2
+
+
 def _archived(archive):
     """What an archive holds, without ids and times: each article, its versions and other URLs."""
     by_id = {row.id: row.canonical_url for row in rows(archive, Article)}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import ColumnElement, insert, or_, select
 from sqlalchemy.orm import Session
 
 from crawler.items import ARTICLE_COLUMNS, ArticleItem
@@ -82,16 +82,28 @@ class ArticleWriter:
         urls = {item.canonical_url for item in items} | set(article_urls)
         alias_urls = urls | set(alias_urls) | {url for item in items for url in item.aliases}
         ids = {item.site_article_id for item in items if item.site_article_id}
-        keys = {key for item in items if (key := headline_key(item.headline))}
-        for row in self.session.scalars(
-            select(Article).where(
-                or_(
-                    Article.canonical_url.in_(urls),
-                    Article.site_article_id.in_(ids),
-                    Article.headline_key.in_(keys),
+        matches: list[ColumnElement[bool]] = [
+            Article.canonical_url.in_(urls),
+            Article.site_article_id.in_(ids),
+        ]
+        # A same-headline story is one only within the publish window (_same_story): for dated
+        # pages, rows dated outside the batch's window are not read. A section repeating its
+        # headlines (a daily column) would otherwise bring back more rows with each batch.
+        undated = {key for item in items if not item.date_published and (key := headline_key(item.headline))}
+        dated = {key for item in items if (key := headline_key(item.headline))} - undated
+        if undated:
+            matches.append(Article.headline_key.in_(undated))
+        if dated:
+            times = [item.date_published for item in items if item.date_published]
+            window = self.rules.publish_window
+            matches.append(
+                Article.headline_key.in_(dated)
+                & (
+                    Article.date_published.is_(None)
+                    | Article.date_published.between(min(times) - window, max(times) + window)
                 )
             )
-        ):
+        for row in self.session.scalars(select(Article).where(or_(*matches))):
             self._remember(row)
         for alias in self.session.scalars(select(ArticleUrl).where(ArticleUrl.url.in_(alias_urls))):
             self.aliases[alias.url] = alias
