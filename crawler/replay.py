@@ -14,7 +14,6 @@ metadata records kept.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -37,6 +36,7 @@ from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler import statkeys as keys
+from crawler.dupefilter import text_digest
 from crawler.pages.article_page import Listing
 from crawler.siteurls import canonical_url
 from crawler.statkeys import number as number_of
@@ -70,8 +70,7 @@ def in_share(url: str, share: tuple[int, int]) -> bool:
     worker, workers = share
     if workers == 1:
         return True
-    digest = hashlib.blake2b(canonical_url(url).encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") % workers == worker
+    return text_digest(canonical_url(url)) % workers == worker
 
 
 def warc_paths(paths: list[str]) -> list[Path]:
