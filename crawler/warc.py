@@ -28,7 +28,6 @@ import zlib
 from datetime import UTC, datetime
 from http import HTTPStatus
 from importlib.metadata import version
-from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -37,14 +36,13 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
-from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler import statkeys as keys
+from crawler.warc_records import WARC_VERSION, Record, request_record, response_record, warc_date, warc_record
 
 logger = logging.getLogger(__name__)
 
-WARC_VERSION = "1.1"
 CONFORMS_TO = "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
 
 
@@ -68,13 +66,12 @@ class WarcFiles:
         self.host = socket.gethostname()
         self.paths: list[Path] = []
         self._file: IO[bytes] | None = None
-        self._writer: WARCWriter | None = None
 
     @property
     def current(self) -> Path:
         return self.paths[-1]
 
-    def _open(self) -> WARCWriter:
+    def _open(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         serial = len(self.paths)
         # IIPC's recommended naming: prefix-timestamp-serial-crawlhost.
@@ -82,32 +79,31 @@ class WarcFiles:
         path = self.folder / name
         self.paths.append(path)
         self._file = path.open("xb")
-        self._writer = WARCWriter(self._file, gzip=True, warc_version=WARC_VERSION)
-        self._writer.write_record(self._writer.create_warcinfo_record(name, self.info))
-        return self._writer
+        # One record a file: warcio's builder is fine for it.
+        writer = WARCWriter(self._file, gzip=True, warc_version=WARC_VERSION)
+        writer.write_record(writer.create_warcinfo_record(name, self.info))
 
-    def write(self, *records: Any) -> list[str]:
+    def write(self, *records: Record) -> list[str]:
         """Write the records, in order, into one file at once; returns where each one begins.
 
         If the write fails (a full disk), the file is cut back to where it was, so that it
         never holds half a record, and the error is raised."""
-        self._writer or self._open()
+        if self._file is None:
+            self._open()
         assert self._file is not None
         start = self._file.tell()
-        buffer, plain = BytesIO(), BytesIO()
         # Each record its own gzip member, as WARC readers expect, at our level rather than
-        # warcio's fixed 9: compressing is most of what capture costs the crawl.
-        staging = WARCWriter(plain, gzip=False, warc_version=WARC_VERSION)
+        # warcio's fixed 9, which cost the crawl several times more.
+        members = []
+        offset = start
         links = []
         for record in records:
-            links.append(record_link(self.current.name, start + buffer.tell()))
-            plain.seek(0)
-            plain.truncate()
-            staging.write_record(record)
+            links.append(record_link(self.current.name, offset))
             member = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-            buffer.write(member.compress(plain.getvalue()) + member.flush())
+            members.append(member.compress(record.data) + member.flush())
+            offset += len(members[-1])
         try:
-            self._file.write(buffer.getvalue())
+            self._file.write(b"".join(members))
             self._file.flush()
         except OSError:
             self._file.seek(start)
@@ -117,23 +113,19 @@ class WarcFiles:
             self.close()
         return links
 
-    def builder(self) -> WARCWriter:
-        return self._writer or self._open()
-
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
-        self._file = self._writer = None
+        self._file = None
 
 
-def _http_headers(status_line: str, headers: Any, protocol: str) -> StatusAndHeaders:
-    pairs = []
-    for name, values in headers.items():
-        text_name = name.decode("latin-1")
-        if text_name.lower() == "transfer-encoding":
-            continue  # the client has de-chunked the body already
-        pairs += [(text_name, value.decode("latin-1")) for value in values]
-    return StatusAndHeaders(status_line, pairs, protocol=protocol)
+def _http_headers(headers: Any) -> list[tuple[bytes, bytes]]:
+    return [
+        (name, value)
+        for name, values in headers.items()
+        if name.lower() != b"transfer-encoding"  # the client has de-chunked the body already
+        for value in values
+    ]
 
 
 def _fields(values: dict[str, Any]) -> bytes:
@@ -222,53 +214,33 @@ class WarcCaptureMiddleware:
             return response
         spider = self.crawler.spider
         assert spider is not None
-        builder = self.files.builder()
-        date = builder.curr_warc_date()
+        date = warc_date()
         rendered = bool(request.meta.get("playwright"))
         if rendered:
-            main = builder.create_warc_record(
-                response.url,
-                "resource",
-                payload=BytesIO(response.body),
-                length=len(response.body),
-                warc_content_type=_text_type(response),
-                warc_headers_dict={"WARC-Date": date},
-            )
+            main = warc_record("resource", response.url, response.body, _text_type(response), date=date)
         else:
             protocol = response.protocol or "HTTP/1.1"
-            phrase = _reason(response.status)
-            main = builder.create_warc_record(
+            main = response_record(
                 response.url,
-                "response",
-                payload=BytesIO(response.body),
-                length=len(response.body),
-                http_headers=_http_headers(f"{response.status} {phrase}".strip(), response.headers, protocol),
-                warc_headers_dict={"WARC-Date": date, **_ip(response)},
+                f"{protocol} {response.status} {_reason(response.status)}".strip(),
+                _http_headers(response.headers),
+                response.body,
+                date=date,
+                headers=_ip(response),
             )
-        main_id = main.rec_headers.get_header("WARC-Record-ID")
         records = [main]
+        concurrent = {"WARC-Concurrent-To": main.id}
         if not rendered:
             split = urlsplit(request.url)
             target = split.path + (f"?{split.query}" if split.query else "")
-            headers = StatusAndHeaders(
-                f"{request.method} {target or '/'} HTTP/1.1",
-                [("Host", split.netloc)]
-                + [
-                    (name.decode("latin-1"), value.decode("latin-1"))
-                    for name, values in request.headers.items()
-                    for value in values
-                ],
-                is_http_request=True,
-            )
-            body = request.body or b""
             records.append(
-                builder.create_warc_record(
+                request_record(
                     request.url,
-                    "request",
-                    payload=BytesIO(body),
-                    length=len(body),
-                    http_headers=headers,
-                    warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": main_id},
+                    f"{request.method} {target or '/'} HTTP/1.1",
+                    [(b"Host", split.netloc.encode("latin-1")), *_http_headers(request.headers)],
+                    request.body or b"",
+                    date=date,
+                    headers=concurrent,
                 )
             )
         fields = page_context(request, spider)
@@ -276,15 +248,14 @@ class WarcCaptureMiddleware:
             # No HTTP record holds these for a rendered page; the browser may also have
             # been redirected away from the URL asked for.
             fields.update({"requested-url": request.url, "status": response.status})
-        context = _fields(fields)
         records.append(
-            builder.create_warc_record(
-                response.url,
+            warc_record(
                 "metadata",
-                payload=BytesIO(context),
-                length=len(context),
-                warc_content_type="application/warc-fields",
-                warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": main_id},
+                response.url,
+                _fields(fields),
+                "application/warc-fields",
+                date=date,
+                headers=concurrent,
             )
         )
         stats = self.crawler.stats
@@ -298,7 +269,7 @@ class WarcCaptureMiddleware:
         # The spider hands this on to the article's version (see ArticleItem.warc_records).
         request.meta["warc_record"] = links[0]
         stats.inc_value("warc/records", len(records))
-        stats.inc_value(f"warc/{main.rec_headers.get_header('WARC-Type')}_records")
+        stats.inc_value(f"warc/{main.type}_records")
         stats.inc_value("warc/payload_bytes", len(response.body))
         return response
 

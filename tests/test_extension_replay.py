@@ -1,18 +1,17 @@
 """Replaying leftovers (crawler/replay.py ReplayLeftovers): captured article pages the replayed walk did not reach."""
 
 from datetime import UTC, datetime
-from io import BytesIO
 
 import pytest
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
-from warcio.statusandheaders import StatusAndHeaders
 
 from crawler.pages.article_page import Listing
 from crawler.replay import Replay, ReplayLeftovers
 from crawler.spiders.world import AsiaPacificSpider
 from crawler.warc import WarcFiles
+from crawler.warc_records import response_record, warc_date, warc_record
 
 ORIGIN = "http://127.0.0.1:8901"
 LIST_PAGE = f"{ORIGIN}/world/asia_pacific/page_2.html"
@@ -34,23 +33,19 @@ class Engine:
 
 def capture(files, url, **fields):
     """A response record for url, and its metadata record with the given fields."""
-    builder = files.builder()
     body = b"<html><body><p>A page.</p></body></html>"
-    response = builder.create_warc_record(
-        url,
-        "response",
-        payload=BytesIO(body),
-        length=len(body),
-        http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1"),
+    date = warc_date()
+    response = response_record(
+        url, "HTTP/1.1 200 OK", [(b"Content-Type", b"text/html")], body, date=date, headers={}
     )
     context = "".join(f"{name}: {value}\r\n" for name, value in fields.items()).encode()
-    metadata = builder.create_warc_record(
-        url,
+    metadata = warc_record(
         "metadata",
-        payload=BytesIO(context),
-        length=len(context),
-        warc_content_type="application/warc-fields",
-        warc_headers_dict={"WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID")},
+        url,
+        context,
+        "application/warc-fields",
+        date=date,
+        headers={"WARC-Concurrent-To": response.id},
     )
     files.write(response, metadata)
 

@@ -20,6 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler import cli
 from crawler.siteurls import canonical_url
 from crawler.warc import WarcFiles
+from crawler.warc_records import warc_date, warc_record
 from pipelines.archive.models import Article, ArticleUrl, ArticleVersion, CrawlRun
 from tests.crawling import ROOT, run_crawl
 from tests.databases import unavailable
@@ -303,16 +304,10 @@ def test_pages_chromium_rendered_are_captured_and_reextracted_without_a_browser(
 
 def test_a_failed_write_leaves_no_half_record_behind(tmp_path):
     files = WarcFiles(tmp_path, "test", 10 * 2**20, {"software": "test"})
-    builder = files.builder()
 
     def resource(text):
-        body = text.encode()
-        return builder.create_warc_record(
-            "http://127.0.0.1/" + text,
-            "resource",
-            payload=io.BytesIO(body),
-            length=len(body),
-            warc_content_type="text/plain",
+        return warc_record(
+            "resource", "http://127.0.0.1/" + text, text.encode(), "text/plain", date=warc_date()
         )
 
     files.write(resource("first"))
