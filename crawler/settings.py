@@ -120,7 +120,7 @@ time for files 12 % larger, so that capture costs the crawl about 5 % of its pag
 WARC_PREFIX = _env("WARC_PREFIX", "chinadaily")
 """WARC file names begin with this, then the spider: PREFIX-SPIDER-TIMESTAMP-SERIAL-HOST-PID.warc.gz."""
 
-# Set by `chinadaily-archive reextract` (crawler/replay.py), not by hand: the WARC files whose
+# Set by `chinadaily-archive reextract` (crawler/reextract.py), not by hand: the WARC files whose
 # responses answer the crawl's requests, and others whose probes may stand in.
 WARC_REPLAY_FILES: list[str] = []
 WARC_REPLAY_PROBE_FILES: list[str] = []

@@ -372,7 +372,7 @@ def reextract(
     as_json: bool | None,
 ) -> int:
     """Rebuild or update the archive from WARC files alone, with today's extraction (writes; offline)."""
-    from crawler.replay import reextract as replay
+    from crawler.reextract import reextract as replay
 
     invocation = _settle(context, db, as_json)
     try:
