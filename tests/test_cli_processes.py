@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from pipelines.archive.models import Article, Base
+from pipelines.archive.sectioncounts import kept_statement
 from tests.crawling import ROOT, run_crawl
 from tests.databases import archive_database
 from tests.sample_archive import BASE, STORIES, fill_sample_archive
@@ -123,6 +124,7 @@ def test_a_snapshot_holds_every_row_and_can_be_searched_and_served(database_url,
             assert a.scalar(count) == b.scalar(count), table.name
         headlines = select(Article.headline).order_by(Article.id)
         assert list(a.scalars(headlines)) == list(b.scalars(headlines))
+        assert list(b.execute(kept_statement())) == list(a.execute(kept_statement())) != []
     source.dispose(), copy.dispose()
     code, output, _ = command("search", "cafe", "--json", "--db", str(snapshot))
     assert code == 0 and json.loads(output)["headline"] == CAFE

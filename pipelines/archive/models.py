@@ -206,6 +206,17 @@ class SectionListing(Base):
     last_listed_at: Mapped[datetime]
 
 
+class SectionCount(Base):
+    """How many articles a section path listed, kept up by the writer in each batch's transaction."""
+
+    __tablename__ = "section_counts"
+
+    section_path: Mapped[str] = mapped_column(Text, primary_key=True)
+    """A section path, or "(not listed)" for the articles no section listed."""
+    articles: Mapped[int] = mapped_column(Integer)
+    """Articles listed under it, each once, under their own URL or any other they stand under."""
+
+
 class Discovery(Base):
     """An article another index of the site showed (search API, RSS, sitemap), and when."""
 

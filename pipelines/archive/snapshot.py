@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 
 from pipelines.archive.archive import Archive
 from pipelines.archive.db import writing
-from pipelines.archive.models import Base
+from pipelines.archive.models import Base, SectionCount
+from pipelines.archive.sectioncounts import recount
 
 BATCH = 1000
 
@@ -25,12 +26,17 @@ def snapshot(source: Engine, path: Path, progress: Callable[[int], None] | None 
     try:
         with source.connect() as reading, writing(target.engine) as session:
             for table in Base.metadata.sorted_tables:
+                if table.name == SectionCount.__tablename__:
+                    continue
                 rows = reading.execution_options(yield_per=BATCH).execute(select(table))
                 for batch in rows.partitions():
                     session.execute(insert(table), [dict(row._mapping) for row in batch])
                     copied += len(batch)
                     if progress is not None:
                         progress(len(batch))
+            # Counted from the rows copied, not copied: a crawl writing meanwhile may have moved
+            # the source's counts between the reads of its tables.
+            recount(session)
     except BaseException:
         target.close()
         path.unlink(missing_ok=True)
@@ -45,4 +51,5 @@ def rows_in(source: Engine) -> int:
         return sum(
             int(connection.scalar(select(func.count()).select_from(table)) or 0)
             for table in Base.metadata.sorted_tables
+            if table.name != SectionCount.__tablename__
         )

@@ -74,6 +74,8 @@ class ArticleWriter:
         self.aliases: dict[str, ArticleUrl] = {}
         self.pages_back: set[str] = set()
         """Pages of articles that were missing and have now been read (their dead or failed URLs go)."""
+        self.inserted: list[int] = []
+        """The ids of the articles insert_new wrote."""
 
     def prefetch(
         self, items: Sequence[ArticleItem], alias_urls: Iterable[str] = (), article_urls: Iterable[str] = ()
@@ -164,6 +166,7 @@ class ArticleWriter:
             ).all()
         )
         ids = [found[url] for url in urls]
+        self.inserted += ids
         self.session.execute(
             insert(_VERSIONS),
             [
@@ -196,6 +199,12 @@ class ArticleWriter:
         ]
         if others:
             self.session.execute(insert(_OTHER_URLS), others)
+
+    def touched(self) -> set[int]:
+        """The ids of every article the writer has read or written so far, and of those its
+        other URLs belong to: the only articles whose URLs it can change (flushed first)."""
+        ids = {row.id for row in self.by_url.values()} | set(self.inserted)
+        return ids | {alias.article_id for alias in self.aliases.values()}
 
     def _remember(self, row: Article) -> None:
         self.by_url[row.canonical_url] = row

@@ -36,6 +36,7 @@ from pipelines.archive.models import (
     utcnow,
 )
 from pipelines.archive.records import ProbeRecord, StoreResult
+from pipelines.archive.sectioncounts import SectionCounter
 from pipelines.archive.stories import ArticleWriter, DedupRules
 
 # What store() takes, in the order it writes them.
@@ -69,6 +70,8 @@ def store(session: Session, items: Iterable[Any], run_id: int | None, rules: Ded
     article_urls = [found.article_canonical_url for found in aliases]
     with session.no_autoflush:
         writer.prefetch(articles, alias_urls=alias_urls, article_urls=article_urls)
+        listed_urls = {url for listing in batch[SectionListingItem] for url in listing.canonical_urls}
+        counter = SectionCounter(session, writer.touched(), listed_urls)
         # A backfill's articles are nearly all new and unrelated: those go in bulk.
         plain, rest = writer.split_plainly_new(articles, [*alias_urls, *article_urls])
         writer.insert_new(plain)
@@ -97,6 +100,8 @@ def store(session: Session, items: Iterable[Any], run_id: int | None, rules: Ded
     result.resolved += _resolve(session, fetched, now)
     _forget_dead(session, writer.pages_back)
     _store_listings(session, batch[SectionListingItem], now)
+    session.flush()
+    counter.apply(writer.touched())
     _store_discoveries(session, batch[DiscoveryItem], now)
     _store_audited_days(session, batch[AuditedDayItem], now)
     for state in batch[CrawlStateItem]:
