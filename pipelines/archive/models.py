@@ -37,8 +37,11 @@ JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     """For Alembic's comparisons: leave out what the models do not describe, the full-text
-    index (SQLite's FTS5 tables, PostgreSQL's expression index) of migration 0005."""
+    index (SQLite's FTS5 tables of migration 0005; PostgreSQL's GIN index and the stored
+    document it indexes, of migration 0011)."""
     if type_ == "table" and name and name.startswith("articles_fts"):
+        return False
+    if type_ == "column" and name == "search_document":
         return False
     return not (type_ == "index" and name == "ix_articles_fulltext")
 

@@ -20,11 +20,13 @@ from sqlalchemy import ColumnElement, Select, column, desc, func, literal_column
 
 from pipelines.archive.models import Article
 
-# PostgreSQL's searchable document: the same expression as the GIN index of migration 0005.
+# PostgreSQL's searchable document: the expression of migration 0005, which migration 0011
+# stores in a generated column, search_document, under the GIN index.
 POSTGRES_DOCUMENT = (
     "(setweight(to_tsvector('archive_text'::regconfig, coalesce(headline, '')), 'A') || "
     "setweight(to_tsvector('archive_text'::regconfig, coalesce(article_body, '')), 'B'))"
 )
+POSTGRES_DOCUMENT_COLUMN = "search_document"
 
 # Words as both engines' tokenizers see them: letters and digits, no underscores.
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -153,7 +155,9 @@ def search_statement(
         return _fts5_statement(query, columns, by_date, dates, conditions, limit)
     words: ColumnElement[Any] = literal_column("'archive_text'::regconfig")
     tsquery = func.to_tsquery(words, query.tsquery())
-    document: ColumnElement[Any] = literal_column(POSTGRES_DOCUMENT)
+    # The stored document: ts_rank() and the index's recheck read it rather than computing
+    # each candidate's to_tsvector() again.
+    document: ColumnElement[Any] = literal_column(f"articles.{POSTGRES_DOCUMENT_COLUMN}")
     options = "StartSel=[, StopSel=], MaxFragments=1, MaxWords=24, MinWords=10"
     snippet = func.ts_headline(words, Article.article_body, tsquery, options)
     # PostgreSQL computes ts_headline() after the LIMIT, for the rows shown only.
