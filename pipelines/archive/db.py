@@ -171,8 +171,13 @@ def alembic_config() -> Config:
     return config
 
 
+SCHEMA_HEAD = "0011_search_document"
+"""The newest migration's revision, named here so that a command need not load every migration
+to learn it (a test holds it to Alembic's head): 10-20 ms of each `chinadaily-archive` run."""
+
+
 def schema_head() -> str:
-    """The schema revision this version writes (the newest migration)."""
+    """The schema revision this version writes (the newest migration), as Alembic finds it."""
     return str(ScriptDirectory.from_config(alembic_config()).get_current_head())
 
 

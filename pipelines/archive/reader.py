@@ -19,7 +19,7 @@ from crawler.items import LIST_FIELDS, exported_fields
 from crawler.siteurls import canonical_url
 from pipelines.archive import read, records
 from pipelines.archive.coverage import Coverage, coverage
-from pipelines.archive.db import alembic_config, schema_head
+from pipelines.archive.db import SCHEMA_HEAD, alembic_config, schema_head
 from pipelines.archive.listings import found_by
 from pipelines.archive.models import (
     Article,
@@ -128,9 +128,9 @@ class ArchiveReader:
             raise ArchiveMissing(
                 f"{make_url(url).render_as_string()} is not a readable archive ({message})"
             ) from None
-        head = schema_head()
-        if revision == head:
+        if revision == SCHEMA_HEAD:
             return
+        head = schema_head()
         known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
         if revision not in known:
             raise SchemaMismatch(
