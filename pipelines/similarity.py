@@ -13,16 +13,12 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-
 
 
 def words(text: str) -> list[str]:
-    return list(_each_word(text))
-
-
-def _each_word(text: str) -> Iterator[str]:
-    for match in _WORD.finditer(text.lower()):
-        word = match.group()
-        if _CJK.search(word):
-            yield from (char for char in word if not char.isspace())
-        else:
-            yield word
+    lowered = text.lower()
+    tokens = _WORD.findall(lowered)
+    # One search of the whole text spares a search of each word in the common case.
+    if not _CJK.search(lowered):
+        return tokens
+    return [char for token in tokens for char in (token if _CJK.search(token) else (token,))]
 
 
 def _hash64(text: str) -> int:
@@ -36,15 +32,13 @@ def shingles(text: str, size: int = 3) -> set[int]:
 
 def each_shingle(text: str, size: int = 3) -> Iterator[int]:
     """The hashes shingles() gathers, in the text's order, for a reader that may stop early."""
-    window: list[str] = []
-    for word in _each_word(text):
-        window.append(word)
-        if len(window) > size:
-            del window[0]
-        if len(window) == size:
-            yield _hash64(" ".join(window))
-    if 0 < len(window) < size:
-        yield _hash64(" ".join(window))
+    found = words(text)
+    if len(found) < size:
+        if found:
+            yield _hash64(" ".join(found))
+        return
+    for start in range(len(found) - size + 1):
+        yield _hash64(" ".join(found[start : start + size]))
 
 
 def resemblance(a: set[int], b: set[int]) -> float:
