@@ -192,10 +192,13 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # pipelines only buffer. 100 tasks per page cost a quarter of the crawl's time, and 8 still
 # about 3 % (py-spy): one task takes a response's outputs in order, as they come.
 CONCURRENT_ITEMS = 1
+MALLOC_ARENA_MAX = int(_env("MALLOC_ARENA_MAX", "2"))
+"""glibc's malloc arenas in the crawl's process (crawler/extensions/memory.py); 0 leaves glibc's default."""
 
 COMMANDS_MODULE = "crawler.commands"
 
 EXTENSIONS = {
+    "crawler.extensions.memory.MallocArenas": 100,
     "crawler.extensions.calibration.ProbeCalibration": 400,
     "crawler.extensions.progress.CrawlProgress": 500,
     "crawler.extensions.health.HealthChecks": 510,

@@ -16,6 +16,7 @@ COMPONENT_TESTS = {
     "crawler.extensions.progress.CrawlProgress": "test_extension_progress.py",
     "crawler.extensions.health.HealthChecks": "test_extension_health.py",
     "crawler.extensions.summary.CrawlSummary": "test_extension_summary.py",
+    "crawler.extensions.memory.MallocArenas": "test_extension_memory.py",
     "crawler.replay.ReplayLeftovers": "test_extension_replay.py",
     "crawler.distributed.SharedFrontier": "test_extension_shared_frontier.py",
     "crawler.retry.RetryAfterMiddleware": "test_middleware_retry.py",
