@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
+from parsel import Selector
 from scrapy.http import Response, TextResponse
 
 from crawler.items import ARTICLE_FIELDS, JOINED_FIELDS, ArticleItem
@@ -21,6 +22,7 @@ from crawler.pages import dates
 from crawler.pages.breadcrumbs import breadcrumb_names, section_of
 from crawler.pages.dates import SiteTime, read_site_time
 from crawler.pages.generic_page import GenericArticlePage
+from crawler.pages.lookup import compiled_css
 from crawler.pages.pager import article_page_links
 from crawler.pages.templates import find_template
 from crawler.pages.text import text_of
@@ -32,6 +34,7 @@ from crawler.siteurls import (
     ws_id_time,
 )
 
+_SCRIPTS = compiled_css("script")
 # A script that writes text into the page, and names the article's elements.
 _DOM_WRITE = re.compile(
     r"innerHTML|innerText|textContent|insertAdjacentHTML|appendChild|document\.write|\.html\(|\.text\("
@@ -94,6 +97,11 @@ class ArticlePage:
     @property
     def page_number(self) -> int:
         return article_page_number(self.response.url)
+
+    @cached_property
+    def _url_id(self) -> str | None:
+        """The article id in the page's URL."""
+        return site_article_id(self.response.url)
 
     @cached_property
     def _publishdate(self) -> SiteTime:
@@ -188,7 +196,7 @@ class ArticlePage:
     # --- What the judge asks -----------------------------------------------------------------
 
     def has_container(self) -> bool:
-        return self.found is not None and bool(self.found.container)
+        return self.found is not None and self.found.container is not None
 
     def shows_not_found(self) -> bool:
         """True when the page carries the site's not-found wording anywhere."""
@@ -200,8 +208,8 @@ class ArticlePage:
         its article container, else None (no template: the whole page)."""
         if self.found is None:
             return None
-        scope = self.found.body or self.found.container
-        return scope.get() if scope else None
+        scope = self.found.body if self.found.body is not None else self.found.container
+        return Selector(root=scope).get() if scope is not None else None
 
     def builds_by_script(self) -> bool:
         """True when a script fills the article container: a script inside it, or one that
@@ -209,7 +217,7 @@ class ArticlePage:
         if not self.has_container():
             return False
         assert self.found is not None
-        if self.found.container.css("script"):
+        if _SCRIPTS(self.found.container):
             return True
         return any(
             _DOM_WRITE.search(script) and _ARTICLE_TARGET.search(script)
@@ -234,11 +242,10 @@ class ArticlePage:
 
     @cached_property
     def _page_urls(self) -> dict[int, str]:
-        this_id = site_article_id(self.response.url)
         found: dict[int, str] = {}
         for target in article_page_links(self.response):
             number = article_page_number(target)
-            if site_article_id(target) == this_id and number != self.page_number:
+            if site_article_id(target) == self._url_id and number != self.page_number:
                 found.setdefault(number, target)
         return dict(sorted(found.items()))
 
@@ -251,7 +258,7 @@ class ArticlePage:
         return canonical_url(self.response.url)
 
     def site_article_id(self) -> str | None:
-        return site_article_id(self.response.url) or self._meta("contentid")
+        return self._url_id or self._meta("contentid")
 
     def headline(self) -> str | None:
         return self._headline[0]
@@ -275,7 +282,8 @@ class ArticlePage:
     def date_published(self) -> datetime | None:
         # A list's time belongs to the article it links; one reached by redirect from another
         # id keeps the time of its own id.
-        same_id = site_article_id(self.response.url) == site_article_id(requested_url(self.response))
+        requested = requested_url(self.response)
+        same_id = requested == self.response.url or site_article_id(requested) == self._url_id
         article_id = self.site_article_id()
         return dates.date_published(
             listed=self.listing.listed_at if same_id else None,

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from scrapy.http import TextResponse
 
+from crawler.pages.lookup import compiled_css
 from crawler.pages.text import text_of
 
 PAGER = "#div_currpage"
@@ -13,6 +14,7 @@ PAGER = "#div_currpage"
 # the photo template's picture, which links to the next photo.
 _ARTICLE_PAGE_LINKS = f"{PAGER} a[href], #currpage a[href], div.picshow a[href]"
 _ARTICLE_PAGE_LINK_HOLDERS = ("currpage", "picshow")
+_ARTICLE_PAGE_LINK_QUERY = compiled_css(_ARTICLE_PAGE_LINKS)
 
 
 def next_links(response: TextResponse) -> Iterator[str]:
@@ -26,9 +28,10 @@ def next_links(response: TextResponse) -> Iterator[str]:
 def article_page_links(response: TextResponse) -> Iterator[str]:
     """The absolute URLs an article's page links to from its pager and its 'next photo' link."""
     # Most articles have one page: their text names no pager, and the tree need not be searched.
-    if not any(name in response.text for name in _ARTICLE_PAGE_LINK_HOLDERS):
+    text = response.text
+    if not any(name in text for name in _ARTICLE_PAGE_LINK_HOLDERS):
         return
-    for link in response.css(_ARTICLE_PAGE_LINKS):
-        href = link.attrib.get("href", "").strip()
+    for link in _ARTICLE_PAGE_LINK_QUERY(response.selector.root):
+        href = link.get("href", "").strip()
         if href and not href.startswith("javascript:"):
             yield response.urljoin(href)

@@ -15,13 +15,13 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 import lxml.html
-from parsel import Selector, SelectorList
+from lxml import etree
 from scrapy.http import TextResponse
 
 from crawler.pages.byline import Byline, parse_byline, split_authors
 from crawler.pages.dates import SiteTime, parse_beijing, read_site_time
-from crawler.pages.lookup import first_with_id
-from crawler.pages.text import element_text, text_of
+from crawler.pages.lookup import compiled_css, element_with_id, page_element_with_id
+from crawler.pages.text import element_text
 from crawler.siteurls import site_link
 
 # Elements of a body that are page furniture, not text of the article.
@@ -37,6 +37,35 @@ _ENP_FIELD = re.compile(r"<(\w+)>(.*?)</\1>", re.S)
 _START, _END = "enpcontent", "/enpcontent"
 _BETWEEN_MARKERS = f"[preceding::comment()[normalize-space(.)='{_START}']][following::comment()[normalize-space(.)='{_END}']]"
 _SOURCE_PREFIX = re.compile(r"^\s*source\s*[:：]\s*", re.I)
+# The queries every page runs, compiled once: parsel would wrap each call and each result.
+_INFO_LINE = compiled_css("span.info_l")
+_PARAGRAPHS = etree.XPath(f".//p[not(ancestor::figure)]{_OUTSIDE_FURNITURE}[not(ancestor::script)]")
+_IMAGES = etree.XPath(f".//img{_OUTSIDE_FURNITURE}")
+_CAPTION = etree.XPath("ancestor::figure[1]/figcaption")
+_MAIN_ART = etree.XPath("//div[contains(concat(' ', normalize-space(@class), ' '), ' main_art ')]")
+_CE_ART = compiled_css("div.ce_art")
+_PHOTO_HEADLINE = compiled_css("div.ce_art h1")
+_CHINESE_HOLDERS = compiled_css("div.container-left2")
+_CHINESE_PARTS = compiled_css("h1.dabiaoti, div.xinf-le, #Content")
+_CHINESE_HEADLINE = compiled_css("h1.dabiaoti")
+_CHINESE_INFOS = compiled_css("div.xinf-le")
+_WITH_ID = etree.XPath(".//*[@id=$element_id]")
+# Whether _clean_inner_html has anything to take out (classes as find_class looks, itself included).
+_HAS_FURNITURE = etree.XPath(
+    "boolean("
+    + " | ".join(
+        [
+            *(f".//{tag}" for tag in _NOT_BODY),
+            *(f".//*[@id='{element_id}']" for element_id in _NOT_BODY_IDS),
+            *(
+                f"descendant-or-self::*[@class and contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+                for name in _NOT_BODY_CLASSES
+            ),
+            ".//comment()",
+        ]
+    )
+    + ")"
+)
 
 
 class ArticleTemplate:
@@ -48,10 +77,11 @@ class ArticleTemplate:
     """Class names one of which the page must have for find() to find the template (none: no
     such need), so that find_template skips what a page plainly is not."""
 
-    def __init__(self, response: TextResponse, container: SelectorList[Selector]) -> None:
+    def __init__(self, response: TextResponse, container: Any | None) -> None:
         self.response = response
         self.container = container
-        """The element that holds the article (headline, byline, body)."""
+        """The lxml element that holds the article (headline, byline, body); None when a
+        template is known by its headline alone."""
 
     @classmethod
     def find(cls, response: TextResponse) -> ArticleTemplate | None:
@@ -60,12 +90,14 @@ class ArticleTemplate:
     # --- Where things are -------------------------------------------------------------------
 
     @cached_property
-    def body(self) -> SelectorList[Selector]:
-        """The element holding the body's paragraphs and figures; empty when the page has none."""
-        return first_with_id(self.container, "Content")
+    def body(self) -> Any | None:
+        """The lxml element holding the body's paragraphs and figures; None when the page has none."""
+        return element_with_id(self.container, "Content") if self.container is not None else None
 
     def headline(self) -> str | None:
-        return text_of(self.container.css("h1")[:1]) or None
+        # The first h1 of the container, itself included, as CSS "h1" finds it.
+        h1 = next(self.container.iter("h1"), None) if self.container is not None else None
+        return (element_text(h1) if h1 is not None else "") or None
 
     @cached_property
     def _info_text(self) -> str | None:
@@ -74,7 +106,7 @@ class ArticleTemplate:
     def info_text(self) -> str | None:
         """The byline line as a reader sees it, share buttons left out."""
         # The first span.info_l, inside div.info or not.
-        return _text_without_share(self.container.css("span.info_l")[:1]) or None
+        return _text_without_share(_first(self.container, _INFO_LINE)) or None
 
     # --- What they say ----------------------------------------------------------------------
 
@@ -106,31 +138,30 @@ class ArticleTemplate:
         return None
 
     def paragraphs(self) -> list[str]:
-        if not self.body:
+        if self.body is None:
             return []
-        # lxml's own elements: wrapping each paragraph in a Selector costs more than reading it.
-        nodes = self.body[0].root.xpath(
-            f".//p[not(ancestor::figure)]{_OUTSIDE_FURNITURE}[not(ancestor::script)]"
-        )
-        return [text for text in (element_text(p) for p in nodes) if text]
+        return [text for text in (element_text(p) for p in _PARAGRAPHS(self.body)) if text]
 
-    def image_nodes(self) -> SelectorList[Selector]:
-        return self.body.xpath(f".//img{_OUTSIDE_FURNITURE}")
+    def image_nodes(self) -> list[Any]:
+        return _IMAGES(self.body) if self.body is not None else []
 
     def images(self) -> list[dict[str, str | None]]:
         found: list[dict[str, str | None]] = []
         for img in self.image_nodes():
-            src = (img.attrib.get("src") or img.attrib.get("data-src") or "").strip()
+            src = (img.get("src") or img.get("data-src") or "").strip()
             if not src:
                 continue
-            caption = text_of(img.xpath("ancestor::figure[1]/figcaption"))
+            caption = _text_of_first(img, _CAPTION)
             found.append({"src": site_link(src, self.response.url), "caption": caption or None})
         return found
 
     def body_html(self) -> str:
-        if not self.body:
+        if self.body is None:
             return ""
-        return _clean_inner_html(_detached_copy(self.body[0].root))
+        # Most bodies hold nothing to take out: their own children are serialised, uncopied.
+        if not _HAS_FURNITURE(self.body):
+            return _inner_html(self.body)
+        return _clean_inner_html(_detached_copy(self.body))
 
 
 class NewsTemplate(ArticleTemplate):
@@ -140,8 +171,8 @@ class NewsTemplate(ArticleTemplate):
 
     @classmethod
     def find(cls, response: TextResponse) -> ArticleTemplate | None:
-        container = first_with_id(response, "lft-art")
-        return cls(response, container) if container else None
+        container = page_element_with_id(response, "lft-art")
+        return cls(response, container) if container is not None else None
 
 
 class PhotoTemplate(ArticleTemplate):
@@ -153,16 +184,17 @@ class PhotoTemplate(ArticleTemplate):
 
     @classmethod
     def find(cls, response: TextResponse) -> ArticleTemplate | None:
-        holders = response.xpath("//div[contains(concat(' ', normalize-space(@class), ' '), ' main_art ')]")
-        container = SelectorList(c for c in holders if c.css("div.ce_art"))[:1]
-        return cls(response, container) if container else None
+        holders = _MAIN_ART(response.selector.root)
+        container = next((holder for holder in holders if _CE_ART(holder)), None)
+        return cls(response, container) if container is not None else None
 
     def headline(self) -> str | None:
-        return text_of(self.container.css("div.ce_art h1")[:1]) or None
+        return _text_of_first(self.container, _PHOTO_HEADLINE) or None
 
     @cached_property
-    def body(self) -> SelectorList[Selector]:
-        return first_with_id(self.container, "Content") or first_with_id(self.response, "Content")
+    def body(self) -> Any | None:
+        body = element_with_id(self.container, "Content")
+        return body if body is not None else page_element_with_id(self.response, "Content")
 
 
 class ChineseTemplate(ArticleTemplate):
@@ -175,18 +207,21 @@ class ChineseTemplate(ArticleTemplate):
     @classmethod
     def find(cls, response: TextResponse) -> ArticleTemplate | None:
         # Its headline, or its container holding the byline or the body: either marks the template.
-        holders = response.css("div.container-left2")
-        container = SelectorList(c for c in holders if c.css("h1.dabiaoti, div.xinf-le, #Content"))[:1]
-        if not container and not response.css("h1.dabiaoti"):
+        root = response.selector.root
+        holders = _CHINESE_HOLDERS(root)
+        container = next((holder for holder in holders if _CHINESE_PARTS(holder)), None)
+        if container is None and not _CHINESE_HEADLINE(root):
             return None
-        return cls(response, container or holders[:1])
+        return cls(response, container if container is not None else next(iter(holders), None))
 
     def headline(self) -> str | None:
-        return text_of(self.container.css("h1.dabiaoti")[:1]) or None
+        return _text_of_first(self.container, _CHINESE_HEADLINE) or None
 
     @cached_property
     def _infos(self) -> list[str]:
-        return [text_of(div) for div in self.container.css("div.xinf-le")]
+        if self.container is None:
+            return []
+        return [element_text(div) for div in _CHINESE_INFOS(self.container)]
 
     def info_text(self) -> str | None:
         return " | ".join(info for info in self._infos if info) or None
@@ -225,7 +260,7 @@ class LegacyTemplate(ArticleTemplate):
         start = response.xpath(f"//comment()[normalize-space(.)='{_START}']")
         if not start or not response.xpath(f"//comment()[normalize-space(.)='{_END}']"):
             return None
-        return cls(response, SelectorList([Selector(root=start[0].root.getparent())]))
+        return cls(response, start[0].root.getparent())
 
     @cached_property
     def properties(self) -> dict[str, str]:
@@ -241,10 +276,10 @@ class LegacyTemplate(ArticleTemplate):
         """The last visible h1 before the body."""
         candidates = self.response.xpath(f"//h1[following::comment()[normalize-space(.)='{_START}']]")
         visible = [h1 for h1 in candidates if not h1.xpath("ancestor-or-self::*[contains(@style, 'none')]")]
-        return visible[-1].root if visible and text_of(visible[-1]) else None
+        return visible[-1].root if visible and element_text(visible[-1].root) else None
 
     def headline(self) -> str | None:
-        return text_of(Selector(root=self._headline_element)) if self._headline_element is not None else None
+        return element_text(self._headline_element) if self._headline_element is not None else None
 
     def cms_headline(self) -> str | None:
         return self.properties.get("title")
@@ -277,7 +312,7 @@ class LegacyTemplate(ArticleTemplate):
         return parse_beijing(self.properties.get("date"))
 
     @cached_property
-    def body(self) -> SelectorList[Selector]:
+    def body(self) -> Any | None:
         return self.container
 
     def paragraphs(self) -> list[str]:
@@ -286,8 +321,8 @@ class LegacyTemplate(ArticleTemplate):
         )
         return [text for text in (element_text(p) for p in nodes) if text]
 
-    def image_nodes(self) -> SelectorList[Selector]:
-        return self.response.xpath(f"//img{_BETWEEN_MARKERS}{_OUTSIDE_FURNITURE}")
+    def image_nodes(self) -> list[Any]:
+        return list(self.response.selector.root.xpath(f"//img{_BETWEEN_MARKERS}{_OUTSIDE_FURNITURE}"))
 
     def body_html(self) -> str:
         start = self.response.xpath(f"//comment()[normalize-space(.)='{_START}']")[0].root
@@ -327,18 +362,29 @@ def _meta(response: TextResponse, name: str) -> str | None:
     return value or None
 
 
+def _first(scope: Any | None, query: etree.XPath) -> Any | None:
+    """The first element the query selects within scope; None when none or no scope."""
+    found = query(scope) if scope is not None else []
+    return found[0] if found else None
+
+
+def _text_of_first(scope: Any | None, query: etree.XPath) -> str:
+    element = _first(scope, query)
+    return element_text(element) if element is not None else ""
+
+
 def _is_share_widget(element: Any) -> bool:
     marks = " ".join(str(element.attrib.get(name, "")) for name in ("class", "id", "href", "onclick"))
     if _SHARE_HOSTS.search(marks) or marks.strip().lower().startswith("javascript"):
         return True
+    if element.tag != "a":
+        return False
     words = " ".join(element.text_content().split()).lower()
-    return element.tag == "a" and (not words or words.startswith("share"))
+    return not words or words.startswith("share")
 
 
-def _text_without_share(selection: SelectorList[Selector]) -> str:
-    if not selection:
-        return ""
-    return element_text(selection[0].root, leave_out=_is_share_widget)
+def _text_without_share(element: Any | None) -> str:
+    return element_text(element, leave_out=_is_share_widget) if element is not None else ""
 
 
 def _texts_between(start: Any, stop: Any) -> list[str]:
@@ -378,16 +424,22 @@ def _detached_copy(element: Any) -> Any:
 
 def _clean_inner_html(element: Any) -> str:
     """An element's inner HTML without scripts, pagers and comments."""
-    for bad in element.xpath(" | ".join(f".//{tag}" for tag in _NOT_BODY)):
+    # Each list is taken whole before anything is dropped, in document order.
+    for bad in list(element.iterdescendants(*_NOT_BODY)):
         bad.drop_tree()
     for element_id in _NOT_BODY_IDS:
-        for bad in element.xpath(f".//*[@id='{element_id}']"):
+        for bad in _WITH_ID(element, element_id=element_id):
             bad.drop_tree()
     for css_class in _NOT_BODY_CLASSES:
         for bad in element.find_class(css_class):
             bad.drop_tree()
-    for comment in element.xpath(".//comment()"):
+    for comment in list(element.iterdescendants(etree.Comment)):
         comment.drop_tree()
+    return _inner_html(element)
+
+
+def _inner_html(element: Any) -> str:
+    """An element's text and children as HTML, one child (with the text after it) a line."""
     inner = (element.text or "").strip()
     parts = [inner] if inner else []
     parts += [lxml.html.tostring(child, encoding="unicode").strip() for child in element]

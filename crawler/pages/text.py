@@ -39,6 +39,11 @@ def element_text(root: Any, leave_out: Callable[[Any], bool] | None = None) -> s
     elements inside it that `leave_out` picks."""
     if isinstance(root, str):
         return " ".join(root.split())
+    if not len(root):
+        # Most paragraphs hold nothing but their text: no walk needed.
+        tag = root.tag
+        text = root.text if isinstance(tag, str) and tag.lower() not in _INVISIBLE else None
+        return " ".join(text.split()) if text else ""
     parts: list[str] = []
     _walk(root, parts, leave_out)
     return " ".join("".join(parts).split())
