@@ -75,3 +75,30 @@ def test_the_listed_time_is_the_article_s_own_unless_the_link_led_to_another_id(
     item = ArticlePage(moved, listing).to_item()
     assert as_label(item.date_published) == page.label["fields"]["date_published"]
     assert item.aliases == [other] and item.referrer == listing.referrer
+
+
+META_PAGES = {
+    "in the head": '<html><head><meta name="description" content="head"></head><body><p>x</p></body></html>',
+    "in the body only": '<html><head><title>t</title></head><body><meta name="description" content="body"></body></html>',
+    "head first, body again": (
+        '<html><head><meta name="description" content=""></head>'
+        '<body><meta name="description" content="later"></body></html>'
+    ),
+    "before the head": '<meta name="description" content="first"><head><meta name="description" content="head">',
+    "no head": '<body><meta property="og:title" content="only"><meta name="description" content="d"></body>',
+}
+
+
+@pytest.mark.parametrize("html", META_PAGES.values(), ids=META_PAGES.keys())
+def test_a_meta_is_the_first_of_its_name_in_the_whole_page(html):
+    response = HtmlResponse("https://www.chinadaily.com.cn/a/1.html", body=html.encode())
+    first = {}
+    for meta in response.css("meta[content]"):
+        for attribute in ("name", "property"):
+            if attribute in meta.attrib:
+                first.setdefault(
+                    (attribute, meta.attrib[attribute]), " ".join(meta.attrib["content"].split())
+                )
+    page = ArticlePage(response)
+    assert page.description() == (first.get(("name", "description")) or None)
+    assert page._meta("og:title", "property") == (first.get(("property", "og:title")) or None)

@@ -114,18 +114,25 @@ class ArticlePage:
     @cached_property
     def _metas(self) -> dict[tuple[str, str], str]:
         """The content of the first <meta> of each name and property, read in one pass."""
-        found: dict[tuple[str, str], str] = {}
-        for meta in self.response.selector.root.iter("meta"):
-            content = meta.get("content")
-            if content is None:
-                continue
-            for attribute in ("name", "property"):
-                if (key := meta.get(attribute)) is not None:
-                    found.setdefault((attribute, key), content)
-        return found
+        return _first_metas(self.response.selector.root)
+
+    @cached_property
+    def _head_metas(self) -> dict[tuple[str, str], str] | None:
+        """The same from <head> alone, when no <meta> comes before it: a name found there is
+        found first there. None when something before <head> might hold one."""
+        root = self.response.selector.root
+        head = next(root.iterchildren("head"), None) if root.tag == "html" else None
+        if head is None or any(
+            next(before.iter("meta"), None) is not None for before in head.itersiblings(preceding=True)
+        ):
+            return None
+        return _first_metas(head)
 
     def _meta(self, name: str, attribute: str = "name") -> str | None:
-        value = self._metas.get((attribute, name))
+        # The page's metas are in its head: the whole tree is read only for a name not there.
+        key = (attribute, name)
+        head = self._head_metas
+        value = head[key] if head is not None and key in head else self._metas.get(key)
         value = " ".join(value.split()) if value else ""
         return value or None
 
@@ -373,6 +380,19 @@ class ArticlePage:
     def has_text(self) -> bool:
         """Whether the page gave the article anything: paragraphs or images."""
         return bool(self._paragraphs[0] or self.images())
+
+
+def _first_metas(scope: Any) -> dict[tuple[str, str], str]:
+    """The content of the first <meta> of each name and property within an lxml element."""
+    found: dict[tuple[str, str], str] = {}
+    for meta in scope.iter("meta"):
+        content = meta.get("content")
+        if content is None:
+            continue
+        for attribute in ("name", "property"):
+            if (key := meta.get(attribute)) is not None:
+                found.setdefault((attribute, key), content)
+    return found
 
 
 def _folded(text: str) -> str:
