@@ -128,14 +128,14 @@ class SectionCounter:
 
     def __init__(self, session: Session, existing: Iterable[int], listed_urls: Collection[str]) -> None:
         self.session = session
-        self.listed_urls = listed_urls
         self.before = sections_of(session, set(existing) | articles_under(session, listed_urls))
 
     def apply(self, touched: Iterable[int]) -> None:
         """After the batch's writes (flushed): move the counts by what changed. touched: every
         article the batch created or changed, beside those given up front."""
-        ids = set(self.before) | set(touched) | articles_under(self.session, self.listed_urls)
-        after = sections_of(self.session, ids)
+        # An article under a listed URL now was under it before (and is in self.before), or
+        # gained that URL in the batch (and was touched).
+        after = sections_of(self.session, set(self.before) | set(touched))
         moved: Counter[str] = Counter()
         # An article not known before the batch is one it created: it was counted nowhere.
         for sections in self.before.values():
