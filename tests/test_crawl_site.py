@@ -5,6 +5,7 @@ unreadable first list page, the sections argument, a top-level spider and severa
 import io
 import json
 import time
+from collections import Counter
 
 import pytest
 
@@ -69,6 +70,13 @@ def test_the_whole_site_is_archived_once_with_every_section_and_a_rerun_reads_on
     # Every story once, with every section that listed it.
     assert len(rows) == len({row["canonical_url"] for row in rows})
     assert by_url(rows) == expected_sections(model)
+    # The section counts the writer kept through both crawls' batches: the same stories.
+    out = io.StringIO()
+    assert cli.main(["--db", database_url, "--json", "stats", "--by", "section"], out=out) == 0
+    counted = {line["section"]: line["articles"] for line in map(json.loads, out.getvalue().splitlines())}
+    listed = Counter(path for paths in by_url(rows).values() for path in paths)
+    unlisted = sum(1 for row in rows if not row["sections"])
+    assert counted == dict(listed) | ({"(not listed)": unlisted} if unlisted else {})
     cross_listed = {
         model.article(s, i).canonical_url for picks in model.cross_listed.values() for s, i in picks
     }
