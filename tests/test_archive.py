@@ -9,9 +9,11 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select, text
+from sqlalchemy.orm import Session
 
 from crawler.items import ArticleAliasesItem, ArticleItem, DeadUrlItem, FailedUrlItem
 from pipelines.archive import Archive, alembic_config, create_archive_engine
+from pipelines.archive.content import headline_key
 from pipelines.archive.db import SCHEMA_HEAD, schema_head
 from pipelines.archive.models import (
     Article,
@@ -22,6 +24,7 @@ from pipelines.archive.models import (
     DeadUrl,
     include_object,
 )
+from pipelines.archive.stories import ArticleWriter, DedupRules
 
 URL = "https://www.chinadaily.com.cn/a/201901/12/WS5c38db2fa3106c65c34e3ffa.html"
 EDITION = "https://www.chinadaily.com.cn/a/201901/12/WS5c38e347a3106c65c34e4001.html"
@@ -261,6 +264,28 @@ def test_a_same_story_is_looked_for_only_within_the_publish_window_of_the_batch(
     )
     assert archive.store([later, edition()]).new == 1
     assert count(archive, Article) == 2
+
+
+def test_a_batch_reads_same_headline_rows_only_near_each_of_its_publish_times(archive):
+    """A batch holding an old page beside new ones reads the rows near each, not the years between."""
+
+    def column(day: int):
+        url = f"https://www.chinadaily.com.cn/a/2019{day:04d}/WS5c38e347a3106c65c34e{day:04d}.html"
+        return make_item(
+            url=url,
+            canonical_url=url,
+            site_article_id=f"WS5c38e347a3106c65c34e{day:04d}",
+            headline="Daily column",
+            article_body=f"Column {day}.\n{BODY}",
+            date_published=PUBLISHED + timedelta(days=day),
+        )
+
+    archive.store([column(day) for day in (0, 100, 200, 300)])
+    with Session(archive.engine) as session:
+        writer = ArticleWriter(session, datetime.now(UTC), None, DedupRules())
+        writer.prefetch([column(1), column(301)])
+        read = sorted(row.date_published for row in writer.by_key[headline_key("Daily column")])
+    assert read == [PUBLISHED + timedelta(days=0), PUBLISHED + timedelta(days=300)]
 
 
 def _archived(archive):

@@ -89,26 +89,37 @@ class ArticleWriter:
             Article.site_article_id.in_(ids),
         ]
         # A same-headline story is one only within the publish window (_same_story): for dated
-        # pages, rows dated outside the batch's window are not read. A section repeating its
-        # headlines (a daily column) would otherwise bring back more rows with each batch.
+        # pages, only rows dated within the window of one of them are read (and undated rows). A
+        # section repeating its headlines (a daily column) would otherwise bring back more rows
+        # with each batch, and all of them when a batch held an old page beside new ones.
         undated = {key for item in items if not item.date_published and (key := headline_key(item.headline))}
-        dated = {key for item in items if (key := headline_key(item.headline))} - undated
         if undated:
             matches.append(Article.headline_key.in_(undated))
-        if dated:
-            times = [item.date_published for item in items if item.date_published]
-            window = self.rules.publish_window
+        for start, end, keys in self._publish_spans(items):
             matches.append(
-                Article.headline_key.in_(dated)
-                & (
-                    Article.date_published.is_(None)
-                    | Article.date_published.between(min(times) - window, max(times) + window)
-                )
+                Article.headline_key.in_(keys - undated)
+                & (Article.date_published.is_(None) | Article.date_published.between(start, end))
             )
         for row in self.session.scalars(select(Article).where(or_(*matches))):
             self._remember(row)
         for alias in self.session.scalars(select(ArticleUrl).where(ArticleUrl.url.in_(alias_urls))):
             self.aliases[alias.url] = alias
+
+    def _publish_spans(self, items: Sequence[ArticleItem]) -> list[tuple[datetime, datetime, set[str]]]:
+        """The dated items' publish windows, overlapping ones merged, each with their headline keys."""
+        window = self.rules.publish_window
+        dated = sorted(
+            (item.date_published, key)
+            for item in items
+            if item.date_published and (key := headline_key(item.headline))
+        )
+        spans: list[tuple[datetime, datetime, set[str]]] = []
+        for published, key in dated:
+            if spans and published - window <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], published + window, spans[-1][2] | {key})
+            else:
+                spans.append((published - window, published + window, {key}))
+        return spans
 
     def split_plainly_new(
         self, items: Sequence[ArticleItem], other_urls: Iterable[str] = ()
