@@ -39,7 +39,7 @@ from scrapy.http import Response
 from warcio.warcwriter import WARCWriter
 
 from crawler import statkeys as keys
-from crawler.warc_records import WARC_VERSION, Record, request_record, response_record, warc_date, warc_record
+from crawler.warc_records import WARC_VERSION, Record, http_record, warc_date, warc_record
 
 logger = logging.getLogger(__name__)
 
@@ -220,7 +220,8 @@ class WarcCaptureMiddleware:
             main = warc_record("resource", response.url, response.body, _text_type(response), date=date)
         else:
             protocol = response.protocol or "HTTP/1.1"
-            main = response_record(
+            main = http_record(
+                "response",
                 response.url,
                 f"{protocol} {response.status} {_reason(response.status)}".strip(),
                 _http_headers(response.headers),
@@ -234,7 +235,8 @@ class WarcCaptureMiddleware:
             split = urlsplit(request.url)
             target = split.path + (f"?{split.query}" if split.query else "")
             records.append(
-                request_record(
+                http_record(
+                    "request",
                     request.url,
                     f"{request.method} {target or '/'} HTTP/1.1",
                     [(b"Host", split.netloc.encode("latin-1")), *_http_headers(request.headers)],

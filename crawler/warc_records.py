@@ -108,7 +108,8 @@ def http_head(first_line: str, pairs: list[tuple[bytes, bytes]]) -> bytes:
     return bytes(buffer)
 
 
-def response_record(
+def http_record(
+    warc_type: str,
     uri: str,
     first_line: str,
     pairs: list[tuple[bytes, bytes]],
@@ -117,35 +118,13 @@ def response_record(
     date: str,
     headers: dict[str, str],
 ) -> Record:
-    """A `response` record: the HTTP status line, headers and body."""
+    """A `response` or `request` record: the HTTP start line, headers and body."""
     head = http_head(first_line, pairs)
     return warc_record(
-        "response",
+        warc_type,
         uri,
         head + body,
-        "application/http; msgtype=response",
-        date=date,
-        payload_offset=len(head),
-        headers=headers,
-    )
-
-
-def request_record(
-    uri: str,
-    first_line: str,
-    pairs: list[tuple[bytes, bytes]],
-    body: bytes,
-    *,
-    date: str,
-    headers: dict[str, str],
-) -> Record:
-    """A `request` record: the HTTP request line, headers and body."""
-    head = http_head(first_line, pairs)
-    return warc_record(
-        "request",
-        uri,
-        head + body,
-        "application/http; msgtype=request",
+        f"application/http; msgtype={warc_type}",
         date=date,
         payload_offset=len(head),
         headers=headers,

@@ -11,7 +11,7 @@ from crawler.pages.article_page import Listing
 from crawler.replay import Replay, ReplayLeftovers
 from crawler.spiders.world import AsiaPacificSpider
 from crawler.warc import WarcFiles
-from crawler.warc_records import response_record, warc_date, warc_record
+from crawler.warc_records import http_record, warc_date, warc_record
 
 ORIGIN = "http://127.0.0.1:8901"
 LIST_PAGE = f"{ORIGIN}/world/asia_pacific/page_2.html"
@@ -35,8 +35,8 @@ def capture(files, url, **fields):
     """A response record for url, and its metadata record with the given fields."""
     body = b"<html><body><p>A page.</p></body></html>"
     date = warc_date()
-    response = response_record(
-        url, "HTTP/1.1 200 OK", [(b"Content-Type", b"text/html")], body, date=date, headers={}
+    response = http_record(
+        "response", url, "HTTP/1.1 200 OK", [(b"Content-Type", b"text/html")], body, date=date, headers={}
     )
     context = "".join(f"{name}: {value}\r\n" for name, value in fields.items()).encode()
     metadata = warc_record(
