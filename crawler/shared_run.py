@@ -5,7 +5,7 @@ this module speaks to Redis only, through a few Lua scripts that keep each step 
 
 Keys, under REDIS_KEY_PREFIX:<spider>:<section path>: `run` (the current run's id), and per run
 `<id>:requests` (scrapy-redis's priority queue), `<id>:seen` (its dupefilter), `<id>:workers`
-(worker -> busy/idle/left/lost), `<id>:alive:<worker>` (heartbeats), `<id>:info` (the walk's
+(worker -> busy/idle/done/left/lost), `<id>:alive:<worker>` (heartbeats), `<id>:info` (the walk's
 mode and how far it got), `<id>:progress` (worker -> its figures, for `chinadaily-archive frontier`).
 """
 
@@ -39,7 +39,7 @@ local function sweep(prefix)
   local busy, alive = 0, 0
   for i = 1, #states, 2 do
     local worker, state = states[i], states[i + 1]
-    if state == 'busy' or state == 'idle' then
+    if state == 'busy' or state == 'idle' or state == 'done' then
       if redis.call('EXISTS', prefix .. ':alive:' .. worker) == 1 then
         alive = alive + 1
         if state == 'busy' then busy = busy + 1 end
@@ -104,17 +104,24 @@ redis.call('HSET', KEYS[1], ARGV[2], 'busy')
 return request[1]
 """
 
-# ARGV: prefix, worker, now. 'wait' while requests are queued or a live worker is busy; else 'done'.
+# ARGV: prefix, worker, now. 'wait' while requests are queued or a live worker is busy, and then
+# until every live worker has seen that too ('done'); else 'done'. A worker killed while idle
+# still held items not yet written: waiting for it until its heartbeat expires marks it lost, so
+# that the last worker out knows the run lost work.
 _IDLE = (
     _SWEEP
     + """
 local prefix, worker = ARGV[1], ARGV[2]
-if redis.call('HGET', prefix .. ':workers', worker) ~= 'lost' then
-  redis.call('HSET', prefix .. ':workers', worker, 'idle')
-end
+local lost = redis.call('HGET', prefix .. ':workers', worker) == 'lost'
+if not lost then redis.call('HSET', prefix .. ':workers', worker, 'idle') end
 if redis.call('ZCARD', prefix .. ':requests') > 0 then return 'wait' end
 local busy = sweep(prefix)
 if busy > 0 then return 'wait' end
+if not lost then redis.call('HSET', prefix .. ':workers', worker, 'done') end
+local states = redis.call('HVALS', prefix .. ':workers')
+for _, state in ipairs(states) do
+  if state == 'idle' then return 'wait' end
+end
 return 'done'
 """
 )

@@ -45,15 +45,16 @@ def test_workers_wait_while_requests_are_queued_or_another_worker_is_busy(base):
     assert not b.idle(), "a request is queued"
     assert b.pop() == b"request-1"
     assert not a.idle(), "b took the request and is busy with it"
-    assert b.idle()  # b has finished it: nothing queued, nobody busy
+    assert not b.idle(), "nothing queued, nobody busy: b waits until a has seen that too"
     assert a.idle()
+    assert b.idle()
 
 
 def test_taking_a_request_marks_the_worker_busy_in_the_same_step(base):
     a = worker(base, "a")
     a.join()
-    a.idle()
     queue(a, b"r")
+    assert not a.idle()
     assert a.server.hget(a.key("workers"), "a") == b"idle"
     assert a.pop() == b"r"
     assert a.server.hget(a.key("workers"), "a") == b"busy"
@@ -95,6 +96,20 @@ def test_a_worker_whose_heartbeat_expires_is_lost_and_no_longer_waited_for(base)
     assert not a.idle()
     time.sleep(0.4)
     assert a.idle(), "b's heartbeat expired: a no longer waits for it"
+    assert a.server.hget(a.key("workers"), "b") == b"lost"
+    end = a.leave(clean=True)
+    assert (end.outcome, end.lost) == ("last", True)
+
+
+def test_a_worker_killed_while_idle_is_waited_for_until_it_is_lost(base):
+    # An idle worker may still hold items not yet written: the run is not over while it is alive.
+    a, b = worker(base, "a"), worker(base, "b", heartbeat_seconds=0.2)
+    a.join()
+    b.join()
+    assert not b.idle(), "a is busy"
+    assert not a.idle(), "b is idle but has not seen that the run is over"
+    time.sleep(0.4)  # b was killed: its heartbeat expires
+    assert a.idle()
     assert a.server.hget(a.key("workers"), "b") == b"lost"
     end = a.leave(clean=True)
     assert (end.outcome, end.lost) == ("last", True)
