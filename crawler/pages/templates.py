@@ -8,7 +8,6 @@ Each reads only its own markup: what it cannot find it leaves to the article pag
 
 from __future__ import annotations
 
-import copy
 import re
 from datetime import datetime
 from functools import cached_property
@@ -18,18 +17,13 @@ import lxml.html
 from lxml import etree
 from scrapy.http import TextResponse
 
+from crawler.pages.bodyhtml import OUTSIDE_FURNITURE, body_html, clean_inner_html
 from crawler.pages.byline import Byline, parse_byline, split_authors
 from crawler.pages.dates import SiteTime, parse_beijing, read_site_time
 from crawler.pages.lookup import compiled_css, element_with_id, page_element_with_id
-from crawler.pages.text import element_text
+from crawler.pages.text import INVISIBLE, element_text
 from crawler.siteurls import site_link
 
-# Elements of a body that are page furniture, not text of the article.
-_NOT_BODY = ("script", "style", "noscript", "iframe")
-_NOT_BODY_IDS = ("div_currpage",)
-_NOT_BODY_CLASSES = ("selectpage",)
-_OUTSIDE_FURNITURE = "".join(f"[not(ancestor::*[@id='{element_id}'])]" for element_id in _NOT_BODY_IDS)
-_INVISIBLE = frozenset({"script", "style", "noscript", "template"})
 # Share buttons sit inside the photo template's info line: their words are no byline.
 _SHARE_HOSTS = re.compile(r"facebook|twitter|x\.com|linkedin|weibo|wechat|whatsapp|qzone|share", re.I)
 # The old CMS's metadata comment: <!--enpproperty <date>…</date><author>…</author>… /enpproperty-->
@@ -39,8 +33,8 @@ _BETWEEN_MARKERS = f"[preceding::comment()[normalize-space(.)='{_START}']][follo
 _SOURCE_PREFIX = re.compile(r"^\s*source\s*[:：]\s*", re.I)
 # The queries every page runs, compiled once: parsel would wrap each call and each result.
 _INFO_LINE = compiled_css("span.info_l")
-_PARAGRAPHS = etree.XPath(f".//p[not(ancestor::figure)]{_OUTSIDE_FURNITURE}[not(ancestor::script)]")
-_IMAGES = etree.XPath(f".//img{_OUTSIDE_FURNITURE}")
+_PARAGRAPHS = etree.XPath(f".//p[not(ancestor::figure)]{OUTSIDE_FURNITURE}[not(ancestor::script)]")
+_IMAGES = etree.XPath(f".//img{OUTSIDE_FURNITURE}")
 _CAPTION = etree.XPath("ancestor::figure[1]/figcaption")
 _MAIN_ART = etree.XPath("//div[contains(concat(' ', normalize-space(@class), ' '), ' main_art ')]")
 _CE_ART = compiled_css("div.ce_art")
@@ -49,23 +43,6 @@ _CHINESE_HOLDERS = compiled_css("div.container-left2")
 _CHINESE_PARTS = compiled_css("h1.dabiaoti, div.xinf-le, #Content")
 _CHINESE_HEADLINE = compiled_css("h1.dabiaoti")
 _CHINESE_INFOS = compiled_css("div.xinf-le")
-_WITH_ID = etree.XPath(".//*[@id=$element_id]")
-# Whether _clean_inner_html has anything to take out (classes as find_class looks, itself included).
-_HAS_FURNITURE = etree.XPath(
-    "boolean("
-    + " | ".join(
-        [
-            *(f".//{tag}" for tag in _NOT_BODY),
-            *(f".//*[@id='{element_id}']" for element_id in _NOT_BODY_IDS),
-            *(
-                f"descendant-or-self::*[@class and contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
-                for name in _NOT_BODY_CLASSES
-            ),
-            ".//comment()",
-        ]
-    )
-    + ")"
-)
 
 
 class ArticleTemplate:
@@ -158,10 +135,7 @@ class ArticleTemplate:
     def body_html(self) -> str:
         if self.body is None:
             return ""
-        # Most bodies hold nothing to take out: their own children are serialised, uncopied.
-        if not _HAS_FURNITURE(self.body):
-            return _inner_html(self.body)
-        return _clean_inner_html(_detached_copy(self.body))
+        return body_html(self.body)
 
 
 class NewsTemplate(ArticleTemplate):
@@ -317,25 +291,25 @@ class LegacyTemplate(ArticleTemplate):
 
     def paragraphs(self) -> list[str]:
         nodes = self.response.selector.root.xpath(
-            f"//p{_BETWEEN_MARKERS}[not(ancestor::figure)]{_OUTSIDE_FURNITURE}"
+            f"//p{_BETWEEN_MARKERS}[not(ancestor::figure)]{OUTSIDE_FURNITURE}"
         )
         return [text for text in (element_text(p) for p in nodes) if text]
 
     def image_nodes(self) -> list[Any]:
-        return list(self.response.selector.root.xpath(f"//img{_BETWEEN_MARKERS}{_OUTSIDE_FURNITURE}"))
+        return list(self.response.selector.root.xpath(f"//img{_BETWEEN_MARKERS}{OUTSIDE_FURNITURE}"))
 
     def body_html(self) -> str:
         start = self.response.xpath(f"//comment()[normalize-space(.)='{_START}']")[0].root
         end = self.response.xpath(f"//comment()[normalize-space(.)='{_END}']")[-1].root
         parent = start.getparent()
         if end.getparent() is not parent:
-            return _clean_inner_html(lxml.html.fragment_fromstring(lxml.html.tostring(parent)))
+            return clean_inner_html(lxml.html.fragment_fromstring(lxml.html.tostring(parent)))
         wrapper = lxml.html.Element("div")
         sibling = start.getnext()
         while sibling is not None and sibling is not end:
             wrapper.append(lxml.html.fragment_fromstring(lxml.html.tostring(sibling, with_tail=False)))
             sibling = sibling.getnext()
-        return _clean_inner_html(wrapper)
+        return clean_inner_html(wrapper)
 
 
 TEMPLATES: tuple[type[ArticleTemplate], ...] = (ChineseTemplate, PhotoTemplate, NewsTemplate, LegacyTemplate)
@@ -400,7 +374,7 @@ def _texts_between(start: Any, stop: Any) -> list[str]:
         if element is stop:
             state["done"] = True
             return
-        visible = isinstance(element.tag, str) and element.tag.lower() not in _INVISIBLE
+        visible = isinstance(element.tag, str) and element.tag.lower() not in INVISIBLE
         if visible and not (isinstance(element.tag, str) and _is_share_widget(element)):
             keep(element.text)
             for child in element:
@@ -413,34 +387,3 @@ def _texts_between(start: Any, stop: Any) -> list[str]:
 
     walk(start.getroottree().getroot())
     return chunks
-
-
-def _detached_copy(element: Any) -> Any:
-    """A copy of an element and what it holds, to clean without touching the page's tree."""
-    copied = copy.deepcopy(element)
-    copied.tail = None
-    return copied
-
-
-def _clean_inner_html(element: Any) -> str:
-    """An element's inner HTML without scripts, pagers and comments."""
-    # Each list is taken whole before anything is dropped, in document order.
-    for bad in list(element.iterdescendants(*_NOT_BODY)):
-        bad.drop_tree()
-    for element_id in _NOT_BODY_IDS:
-        for bad in _WITH_ID(element, element_id=element_id):
-            bad.drop_tree()
-    for css_class in _NOT_BODY_CLASSES:
-        for bad in element.find_class(css_class):
-            bad.drop_tree()
-    for comment in list(element.iterdescendants(etree.Comment)):
-        comment.drop_tree()
-    return _inner_html(element)
-
-
-def _inner_html(element: Any) -> str:
-    """An element's text and children as HTML, one child (with the text after it) a line."""
-    inner = (element.text or "").strip()
-    parts = [inner] if inner else []
-    parts += [lxml.html.tostring(child, encoding="unicode").strip() for child in element]
-    return "\n".join(part for part in parts if part)

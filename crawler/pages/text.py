@@ -7,13 +7,14 @@ from typing import Any
 
 from parsel import Selector, SelectorList
 
-_INVISIBLE = frozenset({"script", "style", "noscript", "template"})
+INVISIBLE = frozenset({"script", "style", "noscript", "template"})
+"""Elements whose text a reader never sees."""
 
 
 def _walk(element: Any, parts: list[str], leave_out: Callable[[Any], bool] | None = None) -> None:
     # Comments and processing instructions have a non-string tag: their text is not shown.
     tag = element.tag.lower() if isinstance(element.tag, str) else "#comment"
-    if tag not in _INVISIBLE and tag != "#comment" and element.text:
+    if tag not in INVISIBLE and tag != "#comment" and element.text:
         parts.append(element.text)
     for child in element:
         # An element left out takes its text with it, not the text that follows it.
@@ -42,7 +43,7 @@ def element_text(root: Any, leave_out: Callable[[Any], bool] | None = None) -> s
     if not len(root):
         # Most paragraphs hold nothing but their text: no walk needed.
         tag = root.tag
-        text = root.text if isinstance(tag, str) and tag.lower() not in _INVISIBLE else None
+        text = root.text if isinstance(tag, str) and tag.lower() not in INVISIBLE else None
         return " ".join(text.split()) if text else ""
     parts: list[str] = []
     _walk(root, parts, leave_out)
