@@ -55,6 +55,8 @@ def test_the_comparison_benchmark_runs_and_reports_every_figure(tmp_path):
     runs = figures["throughput"]["runs"]
     assert len(runs) == 3 and figures["throughput"]["ratio"] == sorted(run["ratio"] for run in runs)[1]
     assert set(figures["extraction_ms_per_page"]) == {"chinadaily-archive", "trafilatura", "readability-lxml"}
+    for name, rounds in figures["extraction_runs"].items():
+        assert len(rounds) == 3 and figures["extraction_ms_per_page"][name] == sorted(rounds)[1]
     assert set(figures["quality"]) == {"real", "written"}
     assert set(figures["memory"]["peak_rss_mb"]) == {"200", "300"}
     assert figures["incremental"]["requests"] >= 1
