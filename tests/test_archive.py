@@ -2,7 +2,7 @@
 (pipelines/archive: archive.py, write.py, stories.py)."""
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from alembic import command
@@ -345,6 +345,99 @@ def test_a_batch_holds_the_same_rows_as_its_items_stored_one_by_one(migrated_dat
     finally:
         at_once.close()
         in_turn.close()
+
+
+def _stored_values(session, run_id):
+    """Every value the writer stored, as the database holds it (SQLite: quote(), which tells
+    text from numbers and SQL NULL from JSON null; PostgreSQL: its text, SQL NULL apart), without
+    the row ids, which only order the rows."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+
+    def raw(table, order):
+        names = [
+            column["name"]
+            for column in inspect(session.connection()).get_columns(table)
+            if column["name"] != "id"
+        ]
+        shown = [f"quote({name})" if sqlite else f"coalesce({name}::text, '<SQL NULL>')" for name in names]
+        query = f"SELECT {', '.join(shown)} FROM {table} ORDER BY {order}"
+        return [dict(zip(names, row, strict=True)) for row in session.connection().exec_driver_sql(query)]
+
+    articles = raw("articles", "canonical_url")
+    urls = {
+        row["id"]: row["canonical_url"]
+        for row in session.execute(select(Article.id, Article.canonical_url)).mappings()
+    }
+    versions = raw("article_versions", "content_hash")
+    others = raw("article_urls", "url")
+    for row in versions + others:
+        row["article_id"] = urls[int(row["article_id"].strip("'"))]
+    return {"articles": articles, "versions": versions, "others": others, "run": run_id}
+
+
+def test_the_bulk_insert_stores_the_very_values_of_the_one_by_one_insert(migrated_database_url):
+    """insert_new binds its rows itself (pipelines/archive/bulk.py): every value it stores is the
+    one the ORM stores for the same article, to the type and the NULL."""
+    eastern = timezone(timedelta(hours=8))
+    full = make_item(
+        headline='Xi\u2019s visit: \u4e60\u8fd1\u5e73 and caf\u00e9 "talks"',
+        authors=["Wang Xu", "Zhang Yi\u00e9"],
+        date_published=datetime(2019, 1, 12, 2, 6, 7, 123456, tzinfo=eastern),
+        date_modified=datetime(2019, 1, 12, 9, 0, tzinfo=UTC),
+        images=[
+            {"src": "https://img2.chinadaily.com.cn/x.jpeg", "caption": None},
+            {"src": "y", "caption": "\u00e9"},
+        ],
+        template="news",
+        pages_expected=3,
+        pages_stored=2,
+        pages_missing=[URL.replace(".html", "_3.html")],
+        http_etag='"abc"',
+        http_last_modified="Sat, 12 Jan 2019 02:06:07 GMT",
+        aliases=[
+            URL.replace("https://www.", "https://usa."),
+            URL,
+            URL.replace("https://www.", "https://usa."),
+        ],
+        warc_records=["a.warc.gz#0", "a.warc.gz#1200"],
+    )
+    bare = ArticleItem(url=EDITION, canonical_url=EDITION)
+    undated = edition(
+        url=EDITION.replace("WS5c38e347", "WS5c38e348"),
+        canonical_url=EDITION.replace("WS5c38e347", "WS5c38e348"),
+        site_article_id="WS5c38e348a3106c65c34e4001",
+        headline="Another story altogether",
+        date_published=None,
+        date_modified=None,
+        description=None,
+        language=None,
+        images=[],
+        article_body="One line.\n\n  Two   lines.\r\n",
+    )
+    items = [full, bare, undated]
+    archive = Archive.open(migrated_database_url)
+    try:
+        run_id = archive.start_run("asia_pacific")
+        now = datetime(2026, 12, 2, 19, 30, 1, 250000, tzinfo=UTC)
+        stored = {}
+        for way in ("bulk", "orm"):
+            with Session(archive.engine) as session:
+                writer = ArticleWriter(session, now, run_id, DedupRules())
+                writer.prefetch(items)
+                assert writer.split_plainly_new(items) == (items, [])
+                if way == "bulk":
+                    writer.insert_new(items)
+                else:
+                    for item in items:
+                        assert writer.store(item).kind == "new"
+                session.flush()
+                stored[way] = _stored_values(session, run_id)
+                session.rollback()
+    finally:
+        archive.close()
+    assert len(stored["orm"]["articles"]) == 3
+    assert len(stored["orm"]["others"]) == 1
+    assert stored["bulk"] == stored["orm"]
 
 
 def test_two_writers_at_once_create_no_duplicate(database_url):

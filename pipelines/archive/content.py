@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -20,7 +21,9 @@ def content_hash(headline: str | None, authors: Iterable[str], body: str | None)
     parts = [
         normalize_text(headline),
         "\x1e".join(normalize_text(author) for author in authors),
-        "\n".join(" ".join(words) for line in lines if (words := line.split())),
+        # Each line's words joined by one space, lines without words dropped (map, not a
+        # generator: a body is hashed for every stored article).
+        "\n".join(filter(None, map(" ".join, map(str.split, lines)))),
     ]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
@@ -28,6 +31,7 @@ def content_hash(headline: str | None, authors: Iterable[str], body: str | None)
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=4096)
 def headline_key(headline: str | None) -> str:
     """A headline reduced to its words: case, punctuation and markup spacing do not count."""
     return " ".join(_NOT_WORD.sub(" ", unicodedata.normalize("NFKC", headline or "").casefold()).split())

@@ -10,13 +10,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from operator import attrgetter
 
-from sqlalchemy import ColumnElement, insert, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from crawler.items import ARTICLE_COLUMNS, ArticleItem
 from crawler.siteurls import canonical_url, site_article_id
+from pipelines.archive.bulk import BulkInsert
 from pipelines.archive.content import content_hash, headline_key
 from pipelines.archive.models import Article, ArticleUrl, ArticleVersion, Base
 from pipelines.similarity import from_signed64, hamming, shingles, simhash, to_signed64
@@ -44,6 +45,9 @@ class ArticleOutcome:
 _ARTICLES = Base.metadata.tables[Article.__tablename__]
 _VERSIONS = Base.metadata.tables[ArticleVersion.__tablename__]
 _OTHER_URLS = Base.metadata.tables[ArticleUrl.__tablename__]
+# The item's fields insert_new copies as they are (a missing headline is stored as "").
+_ITEM_COLUMNS = tuple(name for name in ARTICLE_COLUMNS if name != "headline")
+_item_columns = attrgetter(*_ITEM_COLUMNS)
 
 
 def body_simhash(body: str) -> int:
@@ -155,22 +159,21 @@ class ArticleWriter:
         would, as three bulk INSERTs (articles, their first versions, their other URLs)."""
         if not items:
             return
-        rows: list[dict[str, Any]] = []
-        for item in items:
-            row = {name: getattr(item, name) for name in ARTICLE_COLUMNS}
-            row.update(
-                headline=item.headline or "",
-                headline_key=headline_key(item.headline),
-                content_hash=content_hash(item.headline, item.authors, item.article_body),
-                body_simhash=None,
-                first_seen_at=self.now,
-                last_seen_at=self.now,
-                gone_at=None,
-            )
-            rows.append(row)
+        connection = self.session.connection()
+        digests = [content_hash(item.headline, item.authors, item.article_body) for item in items]
+        BulkInsert(
+            connection,
+            _ARTICLES,
+            [*_ITEM_COLUMNS, "headline", "headline_key", "content_hash"],
+            {"body_simhash": None, "first_seen_at": self.now, "last_seen_at": self.now, "gone_at": None},
+        ).execute(
+            [
+                (*_item_columns(item), item.headline or "", headline_key(item.headline), digest)
+                for item, digest in zip(items, digests, strict=True)
+            ]
+        )
         # Without RETURNING, both databases take one executemany; the ids are read back by URL.
-        self.session.execute(insert(_ARTICLES), rows)
-        urls = [row["canonical_url"] for row in rows]
+        urls = [item.canonical_url for item in items]
         found = dict(
             self.session.execute(
                 select(_ARTICLES.c.canonical_url, _ARTICLES.c.id).where(_ARTICLES.c.canonical_url.in_(urls))
@@ -178,38 +181,37 @@ class ArticleWriter:
         )
         ids = [found[url] for url in urls]
         self.inserted += ids
-        self.session.execute(
-            insert(_VERSIONS),
+        BulkInsert(
+            connection,
+            _VERSIONS,
+            ["article_id", "content_hash", "headline", "authors", "article_body", "warc_records"],
+            {"fetched_at": self.now, "crawl_run_id": self.run_id},
+        ).execute(
             [
-                {
-                    "article_id": article_id,
-                    "content_hash": row["content_hash"],
-                    "headline": row["headline"],
-                    "authors": row["authors"],
-                    "article_body": row["article_body"],
-                    "fetched_at": self.now,
-                    "crawl_run_id": self.run_id,
-                    "warc_records": item.warc_records or None,
-                }
-                for article_id, row, item in zip(ids, rows, items, strict=True)
-            ],
+                (
+                    article_id,
+                    digest,
+                    item.headline or "",
+                    item.authors,
+                    item.article_body,
+                    item.warc_records or None,
+                )
+                for article_id, digest, item in zip(ids, digests, items, strict=True)
+            ]
         )
-        others = [
-            {
-                "url": url,
-                "canonical_url": canonical_url(url),
-                "site_article_id": site_article_id(url),
-                "article_id": article_id,
-                "content_hash": row["content_hash"],
-                "first_seen_at": self.now,
-                "last_seen_at": self.now,
-            }
-            for article_id, row, item in zip(ids, rows, items, strict=True)
-            for url in dict.fromkeys(item.aliases)
-            if url != item.canonical_url
-        ]
-        if others:
-            self.session.execute(insert(_OTHER_URLS), others)
+        BulkInsert(
+            connection,
+            _OTHER_URLS,
+            ["url", "canonical_url", "site_article_id", "article_id", "content_hash"],
+            {"first_seen_at": self.now, "last_seen_at": self.now},
+        ).execute(
+            [
+                (url, canonical_url(url), site_article_id(url), article_id, digest)
+                for article_id, digest, item in zip(ids, digests, items, strict=True)
+                for url in dict.fromkeys(item.aliases)
+                if url != item.canonical_url
+            ]
+        )
 
     def touched(self) -> set[int]:
         """The ids of every article the writer has read or written so far, and of those its
