@@ -56,4 +56,4 @@ class BulkInsert:
             if process is not None:
                 columns[index] = list(map(process, columns[index]))
         bound = list(zip(*columns, *(repeat(value) for value in self.shared), strict=False))
-        self.connection.exec_driver_sql(self.sql, bound)  # type: ignore[arg-type]
+        self.connection.exec_driver_sql(self.sql, bound)
