@@ -120,7 +120,8 @@ class ArticleWriter:
         spans: list[tuple[datetime, datetime, set[str]]] = []
         for published, key in dated:
             if spans and published - window <= spans[-1][1]:
-                spans[-1] = (spans[-1][0], published + window, spans[-1][2] | {key})
+                spans[-1][2].add(key)  # in place: a batch of one day is one span of 500 keys
+                spans[-1] = (spans[-1][0], published + window, spans[-1][2])
             else:
                 spans.append((published - window, published + window, {key}))
         return spans
