@@ -20,6 +20,7 @@ from crawler.siteurls import canonical_url, site_article_id
 from pipelines.archive.bulk import BulkInsert
 from pipelines.archive.content import content_hash, headline_key
 from pipelines.archive.models import Article, ArticleUrl, ArticleVersion, Base
+from pipelines.archive.oneof import one_of
 from pipelines.similarity import from_signed64, hamming, shingles, simhash, to_signed64
 
 
@@ -89,8 +90,8 @@ class ArticleWriter:
         alias_urls = urls | set(alias_urls) | {url for item in items for url in item.aliases}
         ids = {item.site_article_id for item in items if item.site_article_id}
         matches: list[ColumnElement[bool]] = [
-            Article.canonical_url.in_(urls),
-            Article.site_article_id.in_(ids),
+            one_of(self.session, Article.canonical_url, urls),
+            one_of(self.session, Article.site_article_id, ids),
         ]
         # A same-headline story is one only within the publish window (_same_story): for dated
         # pages, only rows dated within the window of one of them are read (and undated rows). A
@@ -98,15 +99,17 @@ class ArticleWriter:
         # with each batch, and all of them when a batch held an old page beside new ones.
         undated = {key for item in items if not item.date_published and (key := headline_key(item.headline))}
         if undated:
-            matches.append(Article.headline_key.in_(undated))
+            matches.append(one_of(self.session, Article.headline_key, undated))
         for start, end, keys in self._publish_spans(items):
             matches.append(
-                Article.headline_key.in_(keys - undated)
+                one_of(self.session, Article.headline_key, keys - undated)
                 & (Article.date_published.is_(None) | Article.date_published.between(start, end))
             )
         for row in self.session.scalars(select(Article).where(or_(*matches))):
             self._remember(row)
-        for alias in self.session.scalars(select(ArticleUrl).where(ArticleUrl.url.in_(alias_urls))):
+        for alias in self.session.scalars(
+            select(ArticleUrl).where(one_of(self.session, ArticleUrl.url, alias_urls))
+        ):
             self.aliases[alias.url] = alias
 
     def _publish_spans(self, items: Sequence[ArticleItem]) -> list[tuple[datetime, datetime, set[str]]]:
@@ -177,7 +180,9 @@ class ArticleWriter:
         urls = [item.canonical_url for item in items]
         found = dict(
             self.session.execute(
-                select(_ARTICLES.c.canonical_url, _ARTICLES.c.id).where(_ARTICLES.c.canonical_url.in_(urls))
+                select(_ARTICLES.c.canonical_url, _ARTICLES.c.id).where(
+                    one_of(self.session, _ARTICLES.c.canonical_url, urls)
+                )
             ).all()
         )
         ids = [found[url] for url in urls]
