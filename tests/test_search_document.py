@@ -7,7 +7,8 @@ from alembic import command
 from sqlalchemy import text
 
 from pipelines.archive import Archive, alembic_config
-from pipelines.archive.reader import ArchiveReader, Filters
+from pipelines.archive.filters import Filters
+from pipelines.archive.reader import ArchiveReader
 from pipelines.archive.search import POSTGRES_DOCUMENT, parse, search_statement
 from tests.databases import postgres_database
 from tests.sample_archive import STORIES, item

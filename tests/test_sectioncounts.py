@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from crawler.items import ArticleAliasesItem, ArticleItem, SectionListingItem
 from pipelines.archive import Archive, alembic_config
+from pipelines.archive.filters import Filters
 from pipelines.archive.models import SectionCount
-from pipelines.archive.reader import ArchiveReader, Filters
+from pipelines.archive.reader import ArchiveReader
 from pipelines.archive.sectioncounts import counting_statement, kept_statement, recount
 
 SITE = "https://www.chinadaily.com.cn"

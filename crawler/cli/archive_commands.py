@@ -11,7 +11,8 @@ from crawler.cli.invocation import reporting, settle, shared_options
 from crawler.cli.output import json_line, progress
 from pipelines.archive import Archive
 from pipelines.archive.db import schema_head
-from pipelines.archive.reader import ArchiveReader, BadInput
+from pipelines.archive.errors import BadInput
+from pipelines.archive.reader import ArchiveReader
 
 
 @click.command(epilog="Example: chinadaily-archive upgrade --db postgresql+psycopg://user@host/chinadaily")

@@ -10,7 +10,9 @@ from typing import IO, Any
 
 from crawler import statkeys as keys
 from crawler.cli.output import json_line, table, when
-from pipelines.archive.reader import ArchiveReader, BadInput, Filters
+from pipelines.archive.errors import BadInput
+from pipelines.archive.filters import Filters
+from pipelines.archive.reader import ArchiveReader
 from pipelines.archive.records import CrawlRun, Version
 
 

@@ -27,7 +27,8 @@ from crawler.replay import WarcIndex
 from crawler.settings import SOFT404_PROBE_SIMILARITY
 from crawler.statkeys import jsonable_stats, number, verdict_counts, verdict_reasons
 from crawler.verdicts import DEAD_VERDICTS, Verdict
-from pipelines.archive.reader import ArchiveReader, BadInput
+from pipelines.archive.errors import BadInput
+from pipelines.archive.reader import ArchiveReader
 from pipelines.archive.records import CrawlRun
 
 SAMPLE = 20

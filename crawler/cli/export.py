@@ -11,7 +11,9 @@ from typing import IO, Any
 
 from crawler.cli.output import json_line, progress
 from crawler.items import INTEGER_FIELDS
-from pipelines.archive.reader import LIST_COLUMNS, ArchiveReader, BadInput, Filters, export_columns
+from pipelines.archive.errors import BadInput
+from pipelines.archive.filters import Filters
+from pipelines.archive.reader import LIST_COLUMNS, ArchiveReader, export_columns
 from pipelines.archive.snapshot import rows_in, snapshot
 
 FORMATS = ("jsonl", "csv", "parquet", "sqlite")

@@ -14,7 +14,10 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.cli.commands import FrontierUnavailable
-from pipelines.archive.reader import ArchiveError, ArchiveReader, BadInput, Filters, database_url
+from pipelines.archive.errors import ArchiveError, BadInput
+from pipelines.archive.filters import Filters
+from pipelines.archive.reader import ArchiveReader
+from pipelines.archive.readonly import database_url
 
 
 @dataclass

@@ -11,7 +11,8 @@ from urllib.parse import unquote
 
 from sqlalchemy.engine import make_url
 
-from pipelines.archive.reader import ArchiveReader, BadInput
+from pipelines.archive.errors import BadInput
+from pipelines.archive.reader import ArchiveReader
 
 # The canned queries and the dashboard, as `datasette archive.db --metadata queries/metadata.yml`
 # uses them; they live in the project's queries/ folder beside the saved SQL.

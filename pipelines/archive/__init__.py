@@ -3,7 +3,8 @@
 - db: engines, locks, schema upgrades, retries;
 - archive: `Archive`, each call one retried transaction (write, read);
 - stories: which story an article is, and whether its content changed (a new version);
-- reader, search: what the `chinadaily-archive` command reads;
+- reader, search: what the `chinadaily-archive` command reads; filters (what it narrows by),
+  readonly (opening an archive read-only), errors (the problems it reports);
 - records: the plain data they hand out.
 """
 

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
+from datetime import date
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
-from alembic.script import ScriptDirectory
-from sqlalchemy import ColumnElement, create_engine, exists, func, literal, select, text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from crawler.items import LIST_FIELDS, exported_fields
 from crawler.siteurls import canonical_url
 from pipelines.archive import read, records
 from pipelines.archive.coverage import Coverage, coverage
-from pipelines.archive.db import SCHEMA_HEAD, alembic_config, schema_head
+from pipelines.archive.errors import BadInput, NotFound
+from pipelines.archive.filters import Filters, date_conditions, filter_conditions
 from pipelines.archive.listings import found_by
 from pipelines.archive.models import (
     Article,
@@ -28,8 +24,8 @@ from pipelines.archive.models import (
     CrawlRun,
     DeadUrl,
     FailedUrl,
-    SectionListing,
 )
+from pipelines.archive.readonly import check_schema, read_only_engine
 from pipelines.archive.search import QueryError, parse, search_statement
 from pipelines.archive.sectioncounts import counting_statement, kept_statement
 
@@ -55,143 +51,16 @@ def export_columns(with_html: bool = False) -> list[str]:
     return [*EXPORT_COLUMNS, *extra]
 
 
-class ArchiveError(Exception):
-    """A problem a user can act on; `exit_code` tells scripts which kind."""
-
-    exit_code = 3
-
-
-class ArchiveMissing(ArchiveError):
-    pass
-
-
-class SchemaMismatch(ArchiveError):
-    pass
-
-
-class NotFound(ArchiveError):
-    exit_code = 4
-
-
-class BadInput(ArchiveError):
-    exit_code = 2
-
-
-@dataclass
-class Filters:
-    """What every listing can be narrowed by; dates are UTC days, both ends included."""
-
-    since: date | None = None
-    until: date | None = None
-    author: str | None = None
-    section: str | None = None
-    source: str | None = None
-    limit: int | None = None
-
-
-def database_url(given: str | None) -> str:
-    """A --db value as an SQLAlchemy URL: a URL as it is, anything else a SQLite file path."""
-    if given and "://" in given:
-        return given
-    return f"sqlite:///{Path(given or 'archive.db')}"
-
-
-def _read_only_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        path = Path(unquote(parsed.database or ""))
-        if not parsed.database or not path.is_file():
-            raise ArchiveMissing(
-                f"no archive at {path or parsed.database!s}: run `scrapy crawl asia_pacific` first, or give --db"
-            )
-        return create_engine(f"sqlite+pysqlite:///file:{path.resolve()}?mode=ro&uri=true")
-    return create_engine(url, connect_args={"options": "-c default_transaction_read_only=on"})
-
-
 class ArchiveReader:
     """A read-only view of an archive at the current schema."""
 
     def __init__(self, url: str) -> None:
-        self.engine = _read_only_engine(url)
+        self.engine = read_only_engine(url)
         self.dialect = self.engine.dialect.name
-        self._check_schema(url)
+        check_schema(self.engine, url)
 
     def close(self) -> None:
         self.engine.dispose()
-
-    def _check_schema(self, url: str) -> None:
-        try:
-            with self.engine.connect() as connection:
-                revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
-        except (OperationalError, DBAPIError) as error:
-            message = str(error.orig).splitlines()[0] if error.orig else str(error)
-            raise ArchiveMissing(
-                f"{make_url(url).render_as_string()} is not a readable archive ({message})"
-            ) from None
-        if revision == SCHEMA_HEAD:
-            return
-        head = schema_head()
-        known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
-        if revision not in known:
-            raise SchemaMismatch(
-                f"the archive's schema ({revision}) is newer than this chinadaily-archive knows ({head}): "
-                "upgrade the package"
-            )
-        raise SchemaMismatch(
-            f"the archive's schema ({revision}) is older than this chinadaily-archive's ({head}): "
-            "run `chinadaily-archive upgrade` (or a crawl) to upgrade it"
-        )
-
-    # --- Filters ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _date_conditions(filters: Filters) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
-        if filters.since:
-            conditions.append(Article.date_published >= datetime.combine(filters.since, time(), tzinfo=UTC))
-        if filters.until:
-            end = datetime.combine(filters.until + timedelta(days=1), time(), tzinfo=UTC)
-            conditions.append(Article.date_published < end)
-        return conditions
-
-    def _conditions(self, filters: Filters, *, dates: bool = True) -> list[ColumnElement[bool]]:
-        conditions = self._date_conditions(filters) if dates else []
-        if filters.author:
-            each = "json_each" if self.dialect == "sqlite" else "jsonb_array_elements_text"
-            names = getattr(func, each)(Article.authors).table_valued("value")
-            conditions.append(exists().where(func.lower(names.c.value) == filters.author.lower()))
-        if filters.section and filters.section.startswith("/"):
-            conditions.append(self._listed_under(filters.section))
-        elif filters.section:
-            conditions.append(
-                (func.lower(Article.section) == filters.section.lower())
-                | func.lower(Article.section).startswith(filters.section.lower() + " > ", autoescape=True)
-            )
-        if filters.source:
-            conditions.append(func.lower(Article.source) == filters.source.lower())
-        return conditions
-
-    @staticmethod
-    def _listed_under(path: str) -> ColumnElement[bool]:
-        """The article was listed under this section path or a section below it."""
-        path = "/" + path.strip().strip("/")
-        in_section = (SectionListing.section_path == path) | SectionListing.section_path.startswith(
-            path + "/", autoescape=True
-        )
-        aliases = (
-            select(ArticleUrl.canonical_url).where(ArticleUrl.article_id == Article.id).correlate(Article)
-        )
-        # Correlated to the article only: a query that also reads section_listings (stats --by
-        # section) must not take this test's listings for its own.
-        return (
-            exists()
-            .where(
-                in_section,
-                (SectionListing.canonical_url == Article.canonical_url)
-                | SectionListing.canonical_url.in_(aliases.scalar_subquery()),
-            )
-            .correlate(Article)
-        )
 
     def coverage(self, since: date, until: date) -> Coverage:
         """The list walk against the search API over a window of (Beijing) days."""
@@ -217,8 +86,8 @@ class ArchiveReader:
             self.dialect,
             parsed,
             by_date=sort == "date",
-            dates=self._date_conditions(filters),
-            conditions=self._conditions(filters, dates=False),
+            dates=date_conditions(filters),
+            conditions=filter_conditions(filters, self.dialect, dates=False),
             limit=filters.limit or 20,
         )
         with self.engine.connect() as connection:
@@ -306,7 +175,7 @@ class ArchiveReader:
 
     def count(self, filters: Filters) -> int:
         """How many articles the filters let through (at most the filters' limit)."""
-        statement = select(func.count()).select_from(Article).where(*self._conditions(filters))
+        statement = select(func.count()).select_from(Article).where(*filter_conditions(filters, self.dialect))
         with self.engine.connect() as connection:
             total = int(connection.scalar(statement) or 0)
         return min(total, filters.limit) if filters.limit else total
@@ -316,7 +185,7 @@ class ArchiveReader:
         names = [name for name in export_columns(with_html) if name not in ("sections", "discovered_by")]
         statement = (
             select(*(getattr(Article, name) for name in names))
-            .where(*self._conditions(filters))
+            .where(*filter_conditions(filters, self.dialect))
             .order_by(Article.date_published, Article.id)
         )
         if filters.limit:
@@ -362,7 +231,7 @@ class ArchiveReader:
             )
         else:
             raise BadInput(f"cannot count by {by!r}: day, month, author, section, breadcrumb or source")
-        statement = statement.where(*self._conditions(filters))
+        statement = statement.where(*filter_conditions(filters, self.dialect))
         if filters.limit:
             statement = statement.limit(filters.limit)
         with self.engine.connect() as connection:
@@ -371,7 +240,7 @@ class ArchiveReader:
     def _section_counts(self, filters: Filters) -> list[tuple[str, int]]:
         """Articles per section path listed under, under their own URL or any other they stand
         under; one listed nowhere counts once as "(not listed)"."""
-        conditions = self._conditions(filters)
+        conditions = filter_conditions(filters, self.dialect)
         # Nothing to test row by row: the counts the writer keeps (pipelines/archive/sectioncounts.py),
         # the same numbers as counting over a million listings, which takes seconds.
         statement = counting_statement(conditions) if conditions else kept_statement()
