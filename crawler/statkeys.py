@@ -20,7 +20,7 @@ from crawler.verdicts import Verdict
 RESPONSES = "downloader/response_count"
 ERRORS_LOGGED = "log_count/ERROR"
 
-# The walk (crawler/spiders/section.py).
+# The walk (crawler/spiders/section.py, section_walks.py).
 WALK_MODE = "walk/mode"
 LIST_PAGES = "list/pages"
 LIST_CURRENT_PAGE = "list/current_page"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -18,26 +17,23 @@ from twisted.python.failure import Failure
 from crawler import statkeys as keys
 from crawler.dupefilter import SeenUrls
 from crawler.extensions.calibration import ProbeCalibration
-from crawler.items import ArticleSeenItem, CrawlStateItem, SectionListingItem
-from crawler.judging import ERROR_STATUSES, Judgement, PageJudge, recorded
+from crawler.items import ArticleSeenItem, SectionListingItem
+from crawler.judging import Judgement, PageJudge, recorded
 from crawler.pages.article_page import Listing
 from crawler.rendering import RenderFallbackMiddleware, render_again
 from crawler.replay import NotCaptured
 from crawler.shared_run import SharedRun
 from crawler.siteurls import canonical_url, is_article_url, list_page_number, normalize_origin, to_origin
+from crawler.spiders.section_requests import SectionRequests
 from crawler.stitching import stitch
 from crawler.verdicts import Verdict
 from crawler.walk import SectionWalk, WalkArguments, list_candidates
-from pipelines.archive.records import KnownUrl
 from pipelines.storage import StoragePipeline
 
 logger = logging.getLogger(__name__)
 
-# Article requests also take 304 Not Modified, the answer to a conditional re-check.
-ARTICLE_STATUSES = [304, *ERROR_STATUSES]
 
-
-class SectionSpider(Spider):
+class SectionSpider(SectionRequests, Spider):
     """Crawls one section: `scrapy crawl section -a path=/business/tech`.
 
     Arguments (crawler/walk.py, WalkArguments): path (set by the named spiders), max_pages (list
@@ -109,32 +105,6 @@ class SectionSpider(Spider):
     @property
     def section_url(self) -> str:
         return self.origin + self.section_path
-
-    @property
-    def walk(self) -> SectionWalk:
-        """The walk of a one-section spider."""
-        walk = self.walks.get(self.section_path)
-        if walk is None:
-            # AttributeError, not KeyError: Scrapy looks over the spider's attributes.
-            raise AttributeError(f"{self.name} walks many sections, not one")
-        return walk
-
-    def add_walk(self, path: str) -> SectionWalk:
-        """A walk of the section at `path`, from now on one of this spider's."""
-        walk = SectionWalk.from_settings(
-            self.crawler.settings, self.origin + path, self.arguments, requested=self.requested
-        )
-        self.walks[path] = walk
-        return walk
-
-    def sections_to_restart(self, known: list[str]) -> list[str]:
-        """The sections (canonical URLs) a lost shared run of this spider may have left half-walked."""
-        return [self.walk.section_key]
-
-    def walk_of(self, meta: dict[str, Any]) -> SectionWalk:
-        """The walk a request belongs to; in a shared run, one another worker started is taken up here."""
-        path = meta.get("section") or self.section_path
-        return self.walks.get(path) or self.add_walk(path)
 
     async def choose_mode(self, walk: SectionWalk) -> None:
         """Backfill, incremental or full: what the archive's record of the section's walks says."""
@@ -215,118 +185,6 @@ class SectionSpider(Spider):
     def first_requests(self) -> Iterator[Request]:
         """Where the walk begins: the section's first list page."""
         yield self._list_request(self.section_url, self.section_path)
-
-    def _section_of_list(self, url: str) -> str:
-        """The section a list page URL belongs to (a failed list page being retried)."""
-        path = re.sub(r"/page_\d+\.html$", "", urlsplit(url).path).rstrip("/")
-        return path if path in self.walks or not self.section_path else self.section_path
-
-    def _list_request(self, url: str, section: str, retry: bool = False) -> Request:
-        walk = self.walk_of({"section": section})
-        return Request(
-            url,
-            callback=self.parse_list,
-            errback=self.fetch_failed,
-            # In a shared run, the walk goes ahead of the fetching, so that the queue holds
-            # work for every worker; its progress is recorded when the run is over.
-            priority=3 if self.shared_run is not None else 0,
-            meta={
-                "handle_httpstatus_list": ERROR_STATUSES,
-                "page_kind": "list-page",
-                "section": section,
-                "walk": not retry,
-                # In a shared run, another worker may be the one to read the next list page.
-                "walk_state": walk.travelling(),
-            },
-            # A list page that failed last run is retried first; the walk must still reach
-            # it under the same URL, so the retry leaves no mark in the duplicate filter.
-            dont_filter=retry,
-        )
-
-    def _article_request(
-        self,
-        url: str,
-        listing: Listing,
-        list_page: int | None,
-        known: KnownUrl | None = None,
-        section: str | None = None,
-    ) -> Request:
-        headers = {}
-        # An incomplete article is fetched whole: its first page may not have changed.
-        if known is not None and not known.complete:
-            known = None
-        if known is not None and known.http_etag:
-            headers["If-None-Match"] = known.http_etag
-        if known is not None and known.http_last_modified:
-            headers["If-Modified-Since"] = known.http_last_modified
-        return Request(
-            url,
-            headers=headers,
-            callback=self.parse_article,
-            errback=self.fetch_failed,
-            cb_kwargs={"listing": listing},
-            # Finished articles outrank the next list page: the walk stays close behind
-            # the fetching, and the reached page it records stays close to the truth.
-            priority=1,
-            meta={
-                "handle_httpstatus_list": ARTICLE_STATUSES,
-                "page_kind": "article",
-                "list_page": list_page,
-                "section": section,
-            },
-        )
-
-    def replayed_article_request(self, url: str, listing: Listing) -> Request:
-        """Re-extraction: a captured article page the replayed walk did not reach."""
-        return self._article_request(url, listing, list_page=None)
-
-    def _restore_walks(self) -> bool:
-        """With JOBDIR, Scrapy keeps the spider's `state` between runs: a resumed job knows its walks."""
-        job = vars(self).get("state")  # set by Scrapy's SpiderState extension only with JOBDIR
-        if not isinstance(job, dict):
-            return False
-        saved, job["walks"] = job.get("walks"), self.walks
-        if not saved and job.get("walk") is not None and self.section_path:
-            saved = {self.section_path: job.pop("walk")}  # a job saved before walks were per section
-        if not saved:
-            return False
-        for path, walk in saved.items():
-            self.walk_of({"section": path}).restore(walk)
-        for walk in self.walks.values():
-            self._note_first_page(walk)
-        return True
-
-    def _note_first_page(self, walk: SectionWalk) -> None:
-        """What the health checks read of a section's first list page."""
-        if walk.first_page_items is None:
-            return
-        self.crawler.stats.set_value(keys.section_key(walk.path, "first_page_items"), walk.first_page_items)
-        if not self.whole_site:
-            self.crawler.stats.set_value(keys.LIST_FIRST_PAGE_ITEMS, walk.first_page_items)
-            if walk.section_name:
-                self.crawler.stats.set_value(keys.LIST_SECTION, walk.section_name)
-
-    def _share(self, walk: SectionWalk, **info: Any) -> None:
-        """What a shared run knows of each section's walk, under `<name>:<section path>`."""
-        if self.shared_run is not None:
-            self.shared_run.set_info(**{f"{name}:{walk.path}": value for name, value in info.items()})
-
-    def _advance(self, walk: SectionWalk) -> Iterator[CrawlStateItem]:
-        # In a shared run other workers fetch this walk's articles: the last one out records it.
-        if self.shared_run is None:
-            yield from walk.advance()
-
-    def _fetch_ended(self, request: Request | None) -> Iterator[CrawlStateItem]:
-        """One article fetch (with its extra pages) has ended; maybe its list page is done."""
-        if request is None or request.meta.get("list_page") is None:
-            return
-        walk = self.walk_of(request.meta)
-        walk.fetch_ended(request.meta["list_page"])
-        yield from self._advance(walk)
-
-    def request_dropped(self, request: Request) -> None:
-        if request.meta.get("list_page") is not None:
-            self.walk_of(request.meta).fetch_ended(request.meta["list_page"])
 
     def _recorded(self, judgement: Judgement) -> Iterator[Any]:
         return recorded(judgement, self.crawler.stats, self.retrying)
