@@ -21,8 +21,10 @@ from crawler.items import ARTICLE_FIELDS, JOINED_FIELDS, ArticleItem
 from crawler.pages import dates
 from crawler.pages.breadcrumbs import breadcrumb_names, section_of
 from crawler.pages.dates import SiteTime, read_site_time
+from crawler.pages.furniture import without_furniture
 from crawler.pages.generic_page import GenericArticlePage
 from crawler.pages.lookup import compiled_css
+from crawler.pages.page_head import PageHead
 from crawler.pages.pager import article_page_links
 from crawler.pages.templates import find_template
 from crawler.pages.text import text_of
@@ -43,17 +45,6 @@ _ARTICLE_TARGET = re.compile(r"Content|lft-art|dabiaoti|ce_art|\bh1\b")
 # The site's not-found template says this; alone it proves nothing, since real articles
 # have been served with the whole not-found block inlined around them.
 NOT_FOUND_MARKER = "the page you requested was not found"
-# '<headline> - Chinadaily.com.cn', '<headline> | China Daily': the site's name is no headline.
-_SITE_NAME = re.compile(r"^(?:china ?daily|chinadaily\.com\.cn)(?: (?:website|usa|asia|europe))?\b", re.I)
-_TITLE_SUFFIX = re.compile(
-    r"\s+[-|–—]\s+(?:[^-|–—]+\s+[-|–—]\s+)?(?:chinadaily\.com\.cn|china ?daily)\s*$", re.I
-)
-# A line of share or close buttons: nothing but these words.
-_WIDGET_WORDS = frozenset(
-    "share close wechat weibo facebook twitter x linkedin whatsapp telegram email mail print copy link "
-    "more qzone reddit line".split()
-)
-_WORD = re.compile(r"\w+")
 # "1/5" in a pager's span.pageno.
 _PAGE_OF = re.compile(r"(\d+)\s*/\s*(\d+)")
 
@@ -93,6 +84,7 @@ class ArticlePage:
         self.fallback = fallback
         self.found = find_template(response)
         """The site template the page is in; None when it is in none we know."""
+        self._head = PageHead(response)
 
     @property
     def page_number(self) -> int:
@@ -111,35 +103,8 @@ class ArticlePage:
     def _printed(self) -> SiteTime:
         return self.found.printed_time() if self.found else SiteTime(None)
 
-    @cached_property
-    def _metas(self) -> dict[tuple[str, str], str]:
-        """The content of the first <meta> of each name and property, read in one pass."""
-        return _first_metas(self.response.selector.root)
-
-    @cached_property
-    def _head_metas(self) -> dict[tuple[str, str], str] | None:
-        """The same from <head> alone, when no <meta> comes before it: a name found there is
-        found first there. None when something before <head> might hold one."""
-        root = self.response.selector.root
-        head = next(root.iterchildren("head"), None) if root.tag == "html" else None
-        if head is None or any(
-            next(before.iter("meta"), None) is not None for before in head.itersiblings(preceding=True)
-        ):
-            return None
-        return _first_metas(head)
-
     def _meta(self, name: str, attribute: str = "name") -> str | None:
-        # The page's metas are in its head: the whole tree is read only for a name not there.
-        key = (attribute, name)
-        head = self._head_metas
-        value = head[key] if head is not None and key in head else self._metas.get(key)
-        value = " ".join(value.split()) if value else ""
-        return value or None
-
-    def _title(self) -> str | None:
-        """The page's <title> without the site's name, or None when it is only the site's name."""
-        title = _TITLE_SUFFIX.sub("", text_of(self.response.css("head title, title")[:1]))
-        return title if title and not _SITE_NAME.match(title) else None
+        return self._head.meta(name, attribute)
 
     # --- Each field from its first source that has it ---------------------------------------
 
@@ -152,7 +117,7 @@ class ArticlePage:
             ("cms", lambda: found.cms_headline() if found else None),
             ("og_title", lambda: self._meta("og:title", "property")),
             ("twitter_title", lambda: self._meta("twitter:title")),
-            ("title", self._title),
+            ("title", self._head.title),
             ("generic", lambda: self.fallback.headline() if self.fallback else None),
         ]
         for source, read in sources:
@@ -171,17 +136,11 @@ class ArticlePage:
         return [], "none"
 
     def _generic_paragraphs(self) -> list[str]:
-        """The generic extractor's lines without what is not the article's text: the headline,
-        the breadcrumb trail, share and close buttons."""
+        """The generic extractor's lines without what is not the article's text (crawler/pages/furniture.py)."""
         assert self.fallback is not None
         crumbs = self.breadcrumbs()
-        furniture = {_folded(name) for name in [self._headline[0] or "", *crumbs]}
-        furniture |= {_folded(sep.join(crumbs)) for sep in (" ", " > ", " / ")}
-        return [
-            line
-            for line in self.fallback.paragraphs()
-            if _folded(line) not in furniture and not _only_widget_words(line)
-        ]
+        headline = self._headline[0] or ""
+        return without_furniture(self.fallback.paragraphs(), headline, crumbs)
 
     @cached_property
     def _authors(self) -> tuple[list[str], str]:
@@ -380,25 +339,3 @@ class ArticlePage:
     def has_text(self) -> bool:
         """Whether the page gave the article anything: paragraphs or images."""
         return bool(self._paragraphs[0] or self.images())
-
-
-def _first_metas(scope: Any) -> dict[tuple[str, str], str]:
-    """The content of the first <meta> of each name and property within an lxml element."""
-    found: dict[tuple[str, str], str] = {}
-    for meta in scope.iter("meta"):
-        content = meta.get("content")
-        if content is None:
-            continue
-        for attribute in ("name", "property"):
-            if (key := meta.get(attribute)) is not None:
-                found.setdefault((attribute, key), content)
-    return found
-
-
-def _folded(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def _only_widget_words(line: str) -> bool:
-    words = _WORD.findall(line.lower())
-    return bool(words) and all(word in _WIDGET_WORDS for word in words)
