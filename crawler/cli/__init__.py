@@ -33,9 +33,20 @@ def cli(context: click.Context, db: str | None, as_json: bool | None) -> None:
     shared.db, shared.as_json = db, bool(as_json)
 
 
-for command in (search, show, export_command, stats, dead, coverage, runs, frontier):
-    cli.add_command(command)
-for command in (upgrade, reextract, serve, diagnose):
+for command in (
+    search,
+    show,
+    export_command,
+    stats,
+    dead,
+    coverage,
+    runs,
+    frontier,
+    upgrade,
+    reextract,
+    serve,
+    diagnose,
+):
     cli.add_command(command)
 
 
