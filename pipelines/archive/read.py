@@ -18,6 +18,7 @@ from pipelines.archive.models import (
     ProbeFingerprint,
     SectionListing,
 )
+from pipelines.archive.oneof import one_of
 from pipelines.archive.records import KnownUrl, ProbeRecord, WalkRecord
 
 
@@ -35,38 +36,43 @@ def known(session: Session, urls: Iterable[str]) -> dict[str, KnownUrl]:
             Article.http_last_modified,
             Article.pages_stored,
             Article.pages_expected,
-        ).where(Article.canonical_url.in_(wanted))
+        ).where(one_of(session, Article.canonical_url, wanted))
     ):
         found[url] = KnownUrl("article", published, etag, modified, complete=stored >= expected)
     for url, published in session.execute(
         select(ArticleUrl.url, Article.date_published)
         .join(Article, Article.id == ArticleUrl.article_id)
-        .where(ArticleUrl.url.in_(wanted))
+        .where(one_of(session, ArticleUrl.url, wanted))
     ):
         found.setdefault(url, KnownUrl("alias", published))
-    for (url,) in session.execute(select(DeadUrl.canonical_url).where(DeadUrl.canonical_url.in_(wanted))):
+    for (url,) in session.execute(
+        select(DeadUrl.canonical_url).where(one_of(session, DeadUrl.canonical_url, wanted))
+    ):
         found.setdefault(url, KnownUrl("dead"))
     return found
 
 
 def listed(session: Session, urls: list[str]) -> set[str]:
     """The URLs that a section list showed, itself or another URL of the same article."""
-    found: set[str] = set()
-    for start in range(0, len(urls), 5000):
-        chunk = urls[start : start + 5000]
-        found.update(
-            session.scalars(
-                select(SectionListing.canonical_url).where(SectionListing.canonical_url.in_(chunk))
-            )
+    if not urls:
+        return set()
+    found = set(
+        session.scalars(
+            select(SectionListing.canonical_url).where(one_of(session, SectionListing.canonical_url, urls))
         )
-        # An article listed under another of its URLs (an edition's, a mirror's) is listed too.
-        owners = select(Article.id, Article.canonical_url).where(Article.canonical_url.in_(chunk)).subquery()
-        other_urls = (
-            select(owners.c.canonical_url)
-            .join(ArticleUrl, ArticleUrl.article_id == owners.c.id)
-            .join(SectionListing, SectionListing.canonical_url == ArticleUrl.canonical_url)
-        )
-        found.update(session.scalars(other_urls))
+    )
+    # An article listed under another of its URLs (an edition's, a mirror's) is listed too.
+    owners = (
+        select(Article.id, Article.canonical_url)
+        .where(one_of(session, Article.canonical_url, urls))
+        .subquery()
+    )
+    other_urls = (
+        select(owners.c.canonical_url)
+        .join(ArticleUrl, ArticleUrl.article_id == owners.c.id)
+        .join(SectionListing, SectionListing.canonical_url == ArticleUrl.canonical_url)
+    )
+    found.update(session.scalars(other_urls))
     return found
 
 

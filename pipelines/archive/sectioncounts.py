@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, exists, func, insert, literal, select, union, union_all
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -12,12 +11,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from pipelines.archive.models import Article, ArticleUrl, SectionCount, SectionListing
+from pipelines.archive.models import Article, ArticleUrl, Base, SectionCount, SectionListing
+from pipelines.archive.oneof import one_of
+
+_SECTION_COUNTS = Base.metadata.tables[SectionCount.__tablename__]
 
 NOT_LISTED = "(not listed)"
 """The key of the articles no section listed (section paths start with '/', so it is no path)."""
-CHUNK = 500
-"""Ids or URLs a query's IN list holds at most."""
 
 
 def counting_statement(conditions: Sequence[ColumnElement[bool]] = ()) -> Select[str, int]:
@@ -77,44 +77,38 @@ def recount(connection: Connection | Session) -> None:
         connection.execute(insert(SectionCount), counted)
 
 
-def _chunks(values: Collection[Any]) -> Iterable[list[Any]]:
-    ordered = sorted(values)
-    for start in range(0, len(ordered), CHUNK):
-        yield ordered[start : start + CHUNK]
-
-
 def sections_of(session: Session, article_ids: Collection[int]) -> dict[int, set[str]]:
     """Each article's section paths (every article given has an entry, empty when unlisted)."""
     found: dict[int, set[str]] = {article_id: set() for article_id in article_ids}
-    for chunk in _chunks(article_ids):
-        own = (
-            select(Article.id, SectionListing.section_path)
-            .join(SectionListing, SectionListing.canonical_url == Article.canonical_url)
-            .where(Article.id.in_(chunk))
-        )
-        other = (
-            select(ArticleUrl.article_id, SectionListing.section_path)
-            .join(SectionListing, SectionListing.canonical_url == ArticleUrl.canonical_url)
-            .where(ArticleUrl.article_id.in_(chunk))
-        )
-        for article_id, path in session.execute(union(own, other)):
-            found[article_id].add(path)
+    if not found:
+        return found
+    own = (
+        select(Article.id, SectionListing.section_path)
+        .join(SectionListing, SectionListing.canonical_url == Article.canonical_url)
+        .where(one_of(session, Article.id, found))
+    )
+    other = (
+        select(ArticleUrl.article_id, SectionListing.section_path)
+        .join(SectionListing, SectionListing.canonical_url == ArticleUrl.canonical_url)
+        .where(one_of(session, ArticleUrl.article_id, found))
+    )
+    for article_id, path in session.execute(union(own, other)):
+        found[article_id].add(path)
     return found
 
 
 def articles_under(session: Session, urls: Collection[str]) -> set[int]:
     """The articles standing under any of these canonical URLs, as their own or another."""
-    found: set[int] = set()
-    for chunk in _chunks(urls):
-        found.update(
-            session.scalars(
-                union(
-                    select(Article.id).where(Article.canonical_url.in_(chunk)),
-                    select(ArticleUrl.article_id).where(ArticleUrl.canonical_url.in_(chunk)),
-                )
+    if not urls:
+        return set()
+    return set(
+        session.scalars(
+            union(
+                select(Article.id).where(one_of(session, Article.canonical_url, urls)),
+                select(ArticleUrl.article_id).where(one_of(session, ArticleUrl.canonical_url, urls)),
             )
         )
-    return found
+    )
 
 
 class SectionCounter:
@@ -146,14 +140,15 @@ class SectionCounter:
         if not rows:
             return
         dialect = self.session.get_bind().dialect.name
-        statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(SectionCount).values(
-            rows
-        )
+        statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(_SECTION_COUNTS)
+        # One row's statement, executed for each: its text (and the database's prepared
+        # statement) is the same whatever the number of rows.
         self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=["section_path"],
-                set_={"articles": SectionCount.articles + statement.excluded.articles},
-            )
+                set_={"articles": _SECTION_COUNTS.c.articles + statement.excluded.articles},
+            ),
+            rows,
         )
         if any(n < 0 for n in moved.values()):
             # A section no article stands under any more is no row, as in a full count.

@@ -26,6 +26,7 @@ from crawler.items import (
 from pipelines.archive.models import (
     Article,
     AuditedDay,
+    Base,
     CrawlRun,
     CrawlState,
     DeadUrl,
@@ -35,9 +36,15 @@ from pipelines.archive.models import (
     SectionListing,
     utcnow,
 )
+from pipelines.archive.oneof import one_of
 from pipelines.archive.records import ProbeRecord, StoreResult
 from pipelines.archive.sectioncounts import SectionCounter
 from pipelines.archive.stories import ArticleWriter, DedupRules
+
+# The tables the upserts write, as Core sees them: each upsert is one row's statement executed
+# for every row, so that its text is the same whatever the batch holds (see oneof.py for why).
+_SECTION_LISTINGS = Base.metadata.tables[SectionListing.__tablename__]
+_DISCOVERIES = Base.metadata.tables[Discovery.__tablename__]
 
 # What store() takes, in the order it writes them.
 STORED_ITEMS = (
@@ -154,7 +161,7 @@ def _seen(session: Session, urls: list[str], now: datetime) -> int:
         return 0
     statement = (
         update(Article)
-        .where(Article.canonical_url.in_(urls))
+        .where(one_of(session, Article.canonical_url, urls))
         .values(last_seen_at=now, gone_at=None)
         .execution_options(synchronize_session=False)
     )
@@ -167,17 +174,17 @@ def _store_listings(session: Session, listings: list[SectionListingItem], now: d
     pairs = sorted({(url, listing.section_path) for listing in listings for url in listing.canonical_urls})
     if not pairs:
         return
-    statement = _upsert(session)(SectionListing).values(
+    statement = _upsert(session)(_SECTION_LISTINGS)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["canonical_url", "section_path"],
+            set_={"last_listed_at": statement.excluded.last_listed_at},
+        ),
         [
             {"canonical_url": url, "section_path": path, "first_listed_at": now, "last_listed_at": now}
             for url, path in pairs
-        ]
+        ],
     )
-    statement = statement.on_conflict_do_update(
-        index_elements=["canonical_url", "section_path"],
-        set_={"last_listed_at": statement.excluded.last_listed_at},
-    )
-    session.execute(statement)
 
 
 def _upsert(session: Session) -> Any:
@@ -206,12 +213,13 @@ def _store_discoveries(session: Session, found: list[DiscoveryItem], now: dateti
             )
     if not rows:
         return
-    statement = _upsert(session)(Discovery).values(list(rows.values()))
+    statement = _upsert(session)(_DISCOVERIES)
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["canonical_url", "source"],
             set_={"last_found_at": statement.excluded.last_found_at},
-        )
+        ),
+        list(rows.values()),
     )
 
 
@@ -263,7 +271,7 @@ def _resolve(session: Session, urls: set[str], now: datetime) -> int:
         return 0
     statement = (
         update(FailedUrl)
-        .where(FailedUrl.url.in_(urls), FailedUrl.resolved_at.is_(None))
+        .where(one_of(session, FailedUrl.url, urls), FailedUrl.resolved_at.is_(None))
         .values(resolved_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -273,7 +281,9 @@ def _resolve(session: Session, urls: set[str], now: datetime) -> int:
 def _forget_dead(session: Session, urls: set[str]) -> None:
     if urls:
         session.execute(
-            delete(DeadUrl).where(DeadUrl.url.in_(urls)).execution_options(synchronize_session=False)
+            delete(DeadUrl)
+            .where(one_of(session, DeadUrl.url, urls))
+            .execution_options(synchronize_session=False)
         )
 
 

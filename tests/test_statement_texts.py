@@ -1,0 +1,96 @@
+"""The statements a crawl sends the archive are the same texts whatever the size of its batches.
+
+A statement whose text grows with the batch (an IN list or a VALUES list of its size) is a new
+prepared statement for each size: SQLite's driver keeps the last 128 per connection, PostgreSQL
+plans each anew (pipelines/archive/oneof.py).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event
+
+from crawler.items import (
+    ArticleItem,
+    ArticleSeenItem,
+    DiscoveryItem,
+    FailedUrlItem,
+    SectionListingItem,
+)
+from pipelines.archive import Archive
+
+
+def _url(n: int) -> str:
+    return f"https://www.chinadaily.com.cn/a/202001/01/WS5e0c{n:020x}.html"
+
+
+def _batch(first: int, size: int) -> list[object]:
+    """What a crawl's batch holds: new articles, the list page that showed them, another
+    index's sighting of them, an unchanged re-check and a failed URL fetched at last."""
+    urls = [_url(n) for n in range(first, first + size)]
+    articles = [
+        ArticleItem(
+            url=url,
+            canonical_url=url,
+            site_article_id=url.rsplit("/", 1)[1].removesuffix(".html"),
+            headline=f"Story {n} on the rail link",
+            authors=["Wang Xu"],
+            section="World > Asia-Pacific",
+            date_published=datetime(2020, 1, 1, tzinfo=UTC) + timedelta(hours=n),
+            article_body=f"Story {n}.\nThe delegations met at the port.",
+        )
+        for n, url in zip(range(first, first + size), urls, strict=True)
+    ]
+    return [
+        *articles,
+        SectionListingItem("/world/asia_pacific", urls),
+        DiscoveryItem("search", "2020-01-01", [(url, "Asia-Pacific") for url in urls], urls),
+        ArticleSeenItem(_url(0)),
+        FailedUrlItem(urls[0], "HTTP 503 after retries", resolved=True),
+    ]
+
+
+def _statements(archive: Archive, work) -> set[str]:
+    sent: list[str] = []
+
+    def note(connection, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    event.listen(archive.engine, "before_cursor_execute", note)
+    try:
+        work()
+    finally:
+        event.remove(archive.engine, "before_cursor_execute", note)
+    return set(sent)
+
+
+def test_a_batch_sends_the_same_statements_whatever_its_size(migrated_database_url):
+    archive = Archive.open(migrated_database_url)
+    try:
+        archive.store(_batch(0, 1))
+        small = _statements(archive, lambda: archive.store(_batch(100, 3)))
+        large = _statements(archive, lambda: archive.store(_batch(200, 11)))
+    finally:
+        archive.close()
+    # Every kind of row was written, so that the comparison covers each statement.
+    for table in ("articles", "article_versions", "section_listings", "discoveries", "failed_urls"):
+        assert any(table in statement for statement in large), table
+    assert small == large
+
+
+def test_the_crawls_lookups_send_the_same_statements_whatever_their_size(migrated_database_url):
+    archive = Archive.open(migrated_database_url)
+    try:
+        archive.store(_batch(0, 12))
+        few = _statements(
+            archive, lambda: (archive.known(map(_url, range(2))), archive.listed(map(_url, range(2))))
+        )
+        many = _statements(
+            archive, lambda: (archive.known(map(_url, range(9))), archive.listed(map(_url, range(9))))
+        )
+        assert archive.known(map(_url, range(9))).keys() == set(map(_url, range(9)))
+        assert archive.listed(map(_url, [3, 4, 99])) == {_url(3), _url(4)}
+    finally:
+        archive.close()
+    assert few == many
