@@ -48,6 +48,7 @@ def test_the_comparison_benchmark_runs_and_reports_every_figure(tmp_path):
     figures = benchmark(
         "compare",
         *("--articles", "200", "--large", "300", "--huge", "0", "--speed-pages", "20", "--rows", "200"),
+        *("--memory-runs", "1"),
         tmp_path=tmp_path,
     )
     assert figures["throughput"]["articles_archived"] == 200
@@ -65,10 +66,14 @@ def test_the_comparison_benchmark_runs_and_reports_every_figure(tmp_path):
 def test_the_comparison_benchmark_measures_memory_alone_at_three_sizes(tmp_path):
     figures = benchmark(
         "compare",
-        *("--only", "memory", "--articles", "100", "--large", "200", "--huge", "300"),
+        *("--only", "memory", "--articles", "100", "--large", "200", "--huge", "300", "--memory-runs", "3"),
         tmp_path=tmp_path,
     )
     assert set(figures["memory"]["peak_rss_mb"]) == {"100", "200", "300"}
+    runs = figures["memory"]["runs_mb"]
+    assert [len(runs[size]) for size in ("100", "200", "300")] == [3, 3, 1]
+    for size, each in runs.items():
+        assert figures["memory"]["peak_rss_mb"][size] == sorted(each)[len(each) // 2]
     assert set(figures["memory"]["kb_per_article"]) == {"100-200", "200-300"}
     assert all(mb > 0 for mb in figures["memory"]["peak_rss_mb"].values())
     assert "throughput" not in figures
