@@ -235,25 +235,29 @@ def crawl_figures(articles: int, rounds: int = PAIRED_RUNS) -> dict[str, Any]:
 KB_PER_ARTICLE_GOAL = 0.3
 
 
-def peak_rss_mb(articles: int, folder: Path) -> float:
+def peak_rss_mb(articles: int, folder: Path, run: int = 0) -> tuple[float, int]:
     """Peak RSS of `scrapy crawl asia_pacific` (everything on, as `our_crawl`) into a fresh archive,
     over a site of `articles` articles: the process's own high-water mark, read by wait4 as it
-    ends, not Scrapy's memusage/max, which samples it once a minute and misses the last one."""
+    ends, not Scrapy's memusage/max, which samples it once a minute and misses the last one.
+    With the articles the crawl archived (each run its own archive: a second crawl into the
+    same one would be a re-run that fetches one page)."""
+    stats_file = folder / f"memory-{articles}-{run}.json"
     with serve(site_model(articles)) as (base_url, _):
         settings = {
             **CONCURRENCY,
-            "ARCHIVE_STATS_FILE": str(folder / f"memory-{articles}.json"),
+            "ARCHIVE_STATS_FILE": str(stats_file),
             "LOG_LEVEL": "WARNING",
             "HEALTH_ENABLED": "0",
         }
-        database_url = f"sqlite:///{folder}/memory-{articles}.db"
+        database_url = f"sqlite:///{folder}/memory-{articles}-{run}.db"
         command, env = crawl_command("asia_pacific", base_url, database_url, settings=settings)
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         raise subprocess.CalledProcessError(process.returncode, command)
-    return usage.ru_maxrss / 1024  # Linux reports it in KiB
+    archived = int(json.loads(stats_file.read_text()).get("archive/articles_new", 0))
+    return usage.ru_maxrss / 1024, archived  # Linux reports it in KiB
 
 
 def memory_figures(sizes: list[int], runs: int = 1) -> dict[str, Any]:
@@ -264,11 +268,14 @@ def memory_figures(sizes: list[int], runs: int = 1) -> dict[str, Any]:
     `runs` times and its median peak taken, as the throughput's ratio is the median of its pairs.
     The largest, a point on the trend that takes the longest, is crawled once."""
     peaks: dict[int, list[float]] = {}
+    archived: dict[int, list[int]] = {}
     counts = sorted(set(sizes))
     with tempfile.TemporaryDirectory() as name:
         for articles in counts:
             crawls = runs if articles != counts[-1] or len(counts) == 1 else 1
-            peaks[articles] = [peak_rss_mb(articles, Path(name)) for _ in range(max(1, crawls))]
+            measured = [peak_rss_mb(articles, Path(name), run) for run in range(max(1, crawls))]
+            peaks[articles] = [mb for mb, _ in measured]
+            archived[articles] = [count for _, count in measured]
     median = {count: statistics.median(peaks[count]) for count in counts}
     growth = {
         f"{low}-{high}": round((median[high] - median[low]) * 1024 / (high - low), 3)
@@ -277,6 +284,7 @@ def memory_figures(sizes: list[int], runs: int = 1) -> dict[str, Any]:
     return {
         "peak_rss_mb": {str(count): round(median[count], 1) for count in counts},
         "runs_mb": {str(count): [round(mb, 1) for mb in peaks[count]] for count in counts},
+        "runs_articles_archived": {str(count): archived[count] for count in counts},
         "kb_per_article": growth,
         "ratio": round(max(median.values()) / min(median.values()), 3),
     }

@@ -74,6 +74,8 @@ def test_the_comparison_benchmark_measures_memory_alone_at_three_sizes(tmp_path)
     assert [len(runs[size]) for size in ("100", "200", "300")] == [3, 3, 1]
     for size, each in runs.items():
         assert figures["memory"]["peak_rss_mb"][size] == sorted(each)[len(each) // 2]
+    # Every run is a whole crawl into its own archive, not a re-run over the one before.
+    assert figures["memory"]["runs_articles_archived"] == {"100": [100] * 3, "200": [200] * 3, "300": [300]}
     assert set(figures["memory"]["kb_per_article"]) == {"100-200", "200-300"}
     assert all(mb > 0 for mb in figures["memory"]["peak_rss_mb"].values())
     assert "throughput" not in figures
