@@ -13,8 +13,8 @@ dead links mixed in) on 127.0.0.1 and measures, in one run:
 3. extraction quality on the labelled pages of tests/fixtures (real and written reported apart);
 4. storage: rows/s batched and one row a transaction, SQLite and PostgreSQL;
 5. memory: the crawl's peak RSS over --articles, --large and --huge articles (the median of
-   --memory-runs crawls at each size but the largest), and its growth in KB per article (goal:
-   at most 0.3 over 10k → 50k);
+   --memory-runs crawls at each size but --huge, crawled once), and its growth in KB per article
+   (goal: at most 0.3 over 10k → 50k);
 6. incremental cost: the requests a re-run makes over the unchanged archive.
 """
 
@@ -260,19 +260,19 @@ def peak_rss_mb(articles: int, folder: Path, run: int = 0) -> tuple[float, int]:
     return usage.ru_maxrss / 1024, archived  # Linux reports it in KiB
 
 
-def memory_figures(sizes: list[int], runs: int = 1) -> dict[str, Any]:
+def memory_figures(sizes: list[int], runs: int = 1, once: int = 0) -> dict[str, Any]:
     """Peak RSS at each section size, and its growth in KiB per article between successive sizes.
 
     One crawl's peak moves by up to 17 MB from run to run (docs/benchmarks.md), more than the
-    growth the goal allows between 10k and 50k articles: every size but the largest is crawled
-    `runs` times and its median peak taken, as the throughput's ratio is the median of its pairs.
-    The largest, a point on the trend that takes the longest, is crawled once."""
+    growth the goal allows between 10k and 50k articles: each size is crawled `runs` times and
+    its median peak taken, as the throughput's ratio is the median of its pairs; but `once`
+    (--huge, a point on the trend that takes the longest) once."""
     peaks: dict[int, list[float]] = {}
     archived: dict[int, list[int]] = {}
-    counts = sorted(set(sizes))
+    counts = sorted(set(sizes) | ({once} if once else set()))
     with tempfile.TemporaryDirectory() as name:
         for articles in counts:
-            crawls = runs if articles != counts[-1] or len(counts) == 1 else 1
+            crawls = 1 if articles == once and articles not in sizes else runs
             measured = [peak_rss_mb(articles, Path(name), run) for run in range(max(1, crawls))]
             peaks[articles] = [mb for mb, _ in measured]
             archived[articles] = [count for _, count in measured]
@@ -544,7 +544,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--memory-runs",
         type=int,
         default=3,
-        help="crawls at each memory size but the largest, whose median peak counts (default 3)",
+        help="crawls at --articles and --large, whose median peak counts (default 3; --huge: one)",
     )
     parser.add_argument("--only", choices=["memory"], help="measure only this (memory: the peak RSS crawls)")
     parser.add_argument("--speed-pages", type=int, default=300)
@@ -560,7 +560,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "versions": versions(),
     }
     figures["memory"] = memory_figures(
-        [n for n in (args.articles, args.large, args.huge) if n], runs=args.memory_runs
+        [n for n in (args.articles, args.large) if n], runs=args.memory_runs, once=args.huge
     )
     if args.only == "memory":
         print(memory_line(figures["memory"]))
