@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -32,13 +32,23 @@ def shingles(text: str, size: int = 3) -> set[int]:
 
 def each_shingle(text: str, size: int = 3) -> Iterator[int]:
     """The hashes shingles() gathers, in the text's order, for a reader that may stop early."""
-    found = words(text)
-    if len(found) < size:
-        if found:
-            yield _hash64(" ".join(found))
-        return
-    for start in range(len(found) - size + 1):
-        yield _hash64(" ".join(found[start : start + size]))
+    return each_shingle_in((text,), size)
+
+
+def each_shingle_in(pieces: Iterable[str], size: int = 3) -> Iterator[int]:
+    """each_shingle() of the pieces' concatenation, where they are cut between words (at a line
+    break, say): a piece is read only once its shingles are wanted, so a reader that stops
+    early does not pay for the rest of a long text."""
+    window: deque[str] = deque(maxlen=size)
+    yielded = False
+    for piece in pieces:
+        for word in words(piece):
+            window.append(word)
+            if len(window) == size:
+                yielded = True
+                yield _hash64(" ".join(window))
+    if window and not yielded:
+        yield _hash64(" ".join(window))
 
 
 def resemblance(a: set[int], b: set[int]) -> float:

@@ -179,6 +179,14 @@ def test_a_list_in_an_unknown_template_stays_a_list_however_like_the_probe_answe
     assert judge.judge_list(fetched(LIST_URL, empty, 200)).verdict == "soft404"
 
 
+def test_each_word_with_a_digit_anywhere_in_it_is_masked_whole_before_shingling():
+    from crawler.probes import masked_shingles
+    from pipelines.similarity import shingles
+
+    assert masked_shingles("Ref A12b: page 404 of 2026_11_03, x٣y") == shingles("ref 0 page 0 of 0 0")
+    assert masked_shingles("no digits here at all") == shingles("no digits here at all")
+
+
 def test_an_article_body_is_probe_text_exactly_when_most_of_its_shingles_are_the_probes():
     """The judge stops reading a body once it has more shingles than could be mostly the probe's:
     the answer is the one the whole body's shingles give."""

@@ -2,7 +2,7 @@
 
 import hashlib
 
-from pipelines.similarity import each_shingle, shingles, words
+from pipelines.similarity import each_shingle, each_shingle_in, shingles, words
 
 
 def blake64(text: str) -> int:
@@ -27,3 +27,27 @@ def test_a_text_shorter_than_a_shingle_is_one_shingle_and_no_words_none():
     assert list(each_shingle("Two words")) == [blake64("two words")]
     assert list(each_shingle("Two words", size=1)) == [blake64("two"), blake64("words")]
     assert list(each_shingle("—")) == []
+
+
+def test_a_text_given_in_pieces_cut_between_words_has_the_whole_texts_shingles_and_is_read_lazily():
+    texts = [
+        "One two, three FOUR\nfive six\n\nseven",
+        "Talks in 北京\n today 2024\nand_more",
+        "Two\nwords",
+        "—\n\n",
+        "a\nb\nc\na\nb\nc",
+        "",
+    ]
+    for text in texts:
+        for size in (1, 3):
+            assert list(each_shingle_in(text.split("\n"), size)) == list(each_shingle(text, size)), text
+    read = []
+
+    def pieces():
+        for piece in ("one two three", "four five", "six seven"):
+            read.append(piece)
+            yield piece
+
+    first = next(each_shingle_in(pieces()))
+    assert first == blake64("one two three")
+    assert read == ["one two three"]
