@@ -282,6 +282,11 @@ class ArticlePage:
 
     def pages_expected(self) -> int:
         """How many pages the article has, as far as this page's pager tells."""
+        return self._pages_expected
+
+    @cached_property
+    def _pages_expected(self) -> int:
+        # Read twice a page (its item, then the stitching), and it searches the whole HTML.
         numbers = [self.page_number, *self.page_urls()]
         # Most pages have no "1/N" counter: their text does not name it.
         counters = self.response.css("span.pageno") if "pageno" in self.response.text else []
