@@ -15,6 +15,7 @@ metadata records kept.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler import statkeys as keys
+from crawler import warc_reader
 from crawler.dupefilter import text_digest
 from crawler.pages.article_page import Listing
 from crawler.siteurls import canonical_url
@@ -92,6 +94,8 @@ class Capture:
     url: str
     record_id: str
     context: dict[str, str] = field(default_factory=dict)
+    length: int = 0
+    """Bytes of its gzip member, when the file is one record per member (0: read with warcio)."""
 
 
 class WarcIndex:
@@ -105,30 +109,16 @@ class WarcIndex:
         contexts: dict[str, dict[str, str]] = {}
         rendered: list[Capture] = []
         for path in paths:
-            with path.open("rb") as stream:
-                records = ArchiveIterator(stream)
-                for record in records:
-                    kind = record.rec_type
-                    headers = record.rec_headers
-                    if kind == "metadata":
-                        concurrent = headers.get_header("WARC-Concurrent-To")
-                        contexts[concurrent] = _fields(record.content_stream().read())
-                        continue
-                    if kind not in ("response", "resource"):
-                        continue
-                    records.read_to_end(record)
-                    capture = Capture(
-                        path,
-                        records.get_record_offset(),
-                        headers.get_header("WARC-Target-URI"),
-                        headers.get_header("WARC-Record-ID"),
-                    )
-                    by_id[capture.record_id] = capture
-                    # A page Chromium rendered is a resource record; the HTTP answer, a response.
-                    if kind == "resource":
-                        rendered.append(capture)
-                    else:
-                        self.by_url[capture.url] = capture
+            for kind, described_id, metadata, capture in _indexed(path):
+                if capture is None:
+                    contexts[described_id] = _fields(metadata)
+                    continue
+                by_id[capture.record_id] = capture
+                # A page Chromium rendered is a resource record; the HTTP answer, a response.
+                if kind == "resource":
+                    rendered.append(capture)
+                else:
+                    self.by_url[capture.url] = capture
         for record_id, context in contexts.items():
             described = by_id.get(record_id)
             if described is None:
@@ -141,16 +131,7 @@ class WarcIndex:
             self.rendered_by_url[capture.context.get("requested-url", capture.url)] = capture
 
     def response(self, capture: Capture) -> Response:
-        with capture.path.open("rb") as stream:
-            stream.seek(capture.offset)
-            record = next(iter(ArchiveIterator(stream)))
-            body = record.raw_stream.read()
-            if record.rec_type == "resource":
-                status = int(capture.context.get("status", 200))
-                pairs, protocol = [("Content-Type", record.content_type)], "HTTP/1.1"
-            else:
-                http = record.http_headers
-                status, pairs, protocol = int(http.get_statuscode()), http.headers, http.protocol
+        status, pairs, protocol, body = _read(capture)
         headers = Headers()
         for name, value in pairs:
             headers.appendlist(name, value)
@@ -158,6 +139,79 @@ class WarcIndex:
         url = capture.url
         cls = responsetypes.from_args(headers=headers, url=url, body=body)
         return cls(url=url, status=status, headers=headers, body=body, protocol=protocol)
+
+
+_Indexed = tuple[str, str, bytes, Capture | None]
+"""A record's type, and a metadata record's WARC-Concurrent-To and block, or a response's Capture."""
+
+
+def _indexed(path: Path) -> list[_Indexed]:
+    """The file's metadata, response and resource records, read by zlib where the file is one
+    record per gzip member (as crawls write them), else by warcio."""
+    found: list[_Indexed] = []
+    try:
+        for record in warc_reader.records(path, keep_blocks=("metadata",)):
+            if record.type == "metadata":
+                described_id = record.headers.get("warc-concurrent-to", "")
+                found.append(("metadata", described_id, record.block or b"", None))
+            elif record.type in ("response", "resource"):
+                capture = Capture(
+                    path,
+                    record.offset,
+                    record.headers.get("warc-target-uri", ""),
+                    record.headers.get("warc-record-id", ""),
+                    length=record.length,
+                )
+                found.append((record.type, "", b"", capture))
+        return found
+    except warc_reader.NotOneRecordPerMember:
+        return list(_indexed_by_warcio(path))
+
+
+def _indexed_by_warcio(path: Path) -> Iterator[_Indexed]:
+    with path.open("rb") as stream:
+        records = ArchiveIterator(stream)
+        for record in records:
+            kind = record.rec_type
+            if kind == "metadata":
+                described_id = record.rec_headers.get_header("WARC-Concurrent-To")
+                yield kind, described_id, record.content_stream().read(), None
+                continue
+            if kind not in ("response", "resource"):
+                continue
+            records.read_to_end(record)
+            capture = Capture(
+                path,
+                records.get_record_offset(),
+                record.rec_headers.get_header("WARC-Target-URI"),
+                record.rec_headers.get_header("WARC-Record-ID"),
+            )
+            yield kind, "", b"", capture
+
+
+def _read(capture: Capture) -> tuple[int, list[tuple[str, str]], str, bytes]:
+    """Status, header pairs, protocol and body of a captured response or rendered page."""
+    if capture.length:
+        record = warc_reader.record_at(capture.path, capture.offset, capture.length)
+        kind, block = record.type, record.block or b""
+        if kind == "resource":
+            return _rendered(capture, record.headers.get("content-type"), block)
+        return warc_reader.http_response(block)
+    with capture.path.open("rb") as stream:
+        stream.seek(capture.offset)
+        warc_record = next(iter(ArchiveIterator(stream)))
+        body = warc_record.raw_stream.read()
+        if warc_record.rec_type == "resource":
+            return _rendered(capture, warc_record.content_type, body)
+        http = warc_record.http_headers
+        return int(http.get_statuscode()), http.headers, http.protocol, body
+
+
+def _rendered(
+    capture: Capture, content_type: str | None, body: bytes
+) -> tuple[int, list[tuple[str, str]], str, bytes]:
+    # A rendered page's record holds the page alone; its status is in the crawl's context.
+    return int(capture.context.get("status", 200)), [("Content-Type", content_type or "")], "HTTP/1.1", body
 
 
 class Replay:
