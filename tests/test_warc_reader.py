@@ -49,28 +49,20 @@ def _records() -> list[bytes]:
         context = (
             f"page-kind: article\r\nreferrer: http://127.0.0.1:8000/world/asia_pacific\r\nurl: {url}\r\n"
         )
-        metadata = warc_record(
-            "metadata",
-            url,
-            context.encode(),
-            "application/warc-fields",
-            date=date,
-            headers={"WARC-Concurrent-To": response.id},
-        )
-        records += [request.data, response.data, metadata.data]
+        records += [request.data, response.data, _metadata(url, context, response.id, date)]
     rendered = warc_record(
         "resource", PAGE, b"<html><body>rendered</body></html>", "text/html; charset=utf-8", date=date
     )
     context = f"page-kind: article\r\nrequested-url: {PAGE}\r\nstatus: 200\r\n"
-    described = warc_record(
-        "metadata",
-        PAGE,
-        context.encode(),
-        "application/warc-fields",
-        date=date,
-        headers={"WARC-Concurrent-To": rendered.id},
-    )
-    return [*records, rendered.data, described.data]
+    return [*records, rendered.data, _metadata(PAGE, context, rendered.id, date)]
+
+
+def _metadata(url: str, context: str, described_id: str, date: str) -> bytes:
+    """The metadata record a crawl writes beside a response: the walk's context of it."""
+    headers = {"WARC-Concurrent-To": described_id}
+    return warc_record(
+        "metadata", url, context.encode(), "application/warc-fields", date=date, headers=headers
+    ).data
 
 
 def _one_member_each(path: Path, records: list[bytes]) -> Path:
