@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -39,16 +39,17 @@ def each_shingle_in(pieces: Iterable[str], size: int = 3) -> Iterator[int]:
     """each_shingle() of the pieces' concatenation, where they are cut between words (at a line
     break, say): a piece is read only once its shingles are wanted, so a reader that stops
     early does not pay for the rest of a long text."""
-    window: deque[str] = deque(maxlen=size)
+    carried: list[str] = []
     yielded = False
     for piece in pieces:
-        for word in words(piece):
-            window.append(word)
-            if len(window) == size:
-                yielded = True
-                yield _hash64(" ".join(window))
-    if window and not yielded:
-        yield _hash64(" ".join(window))
+        found = carried + words(piece)
+        for start in range(len(found) - size + 1):
+            yield _hash64(" ".join(found[start : start + size]))
+        yielded = yielded or len(found) >= size
+        # The last size - 1 words begin shingles that end in the next piece.
+        carried = found[max(0, len(found) - size + 1) :]
+    if carried and not yielded:
+        yield _hash64(" ".join(carried))
 
 
 def resemblance(a: set[int], b: set[int]) -> float:
