@@ -119,7 +119,7 @@ class ProbeSet:
         fingerprint = self.fingerprints.get(shape)
         if fingerprint is None or not fingerprint.answers_200:
             return 0.0
-        distinctive = fingerprint.shingles - self.chrome
+        distinctive = self._distinctive[shape]
         if not distinctive:
             return 0.0
         return resemblance(set(distinctive), page - self.chrome)

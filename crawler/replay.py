@@ -148,6 +148,7 @@ _Indexed = tuple[str, str, bytes, Capture | None]
 def _indexed(path: Path) -> list[_Indexed]:
     """The file's metadata, response and resource records, read by zlib where the file is one
     record per gzip member (as crawls write them), else by warcio."""
+    # Gathered before use: a file found unreadable half-way is read again, whole, by warcio.
     found: list[_Indexed] = []
     try:
         for record in warc_reader.records(path, keep_blocks=("metadata",)):
