@@ -8,7 +8,7 @@ dead links mixed in) on 127.0.0.1 and measures, in one run:
 
 1. crawl throughput: `scrapy crawl asia_pacific` with every pipeline and storage on, against a
    bare Scrapy spider (benchmarks/bare_spider.py) fetching the same pages, at the same concurrency
-   and no delay;
+   and no delay; and the CPU time each crawl's process used per page;
 2. extraction speed: our page objects against trafilatura and readability-lxml, in one process;
 3. extraction quality on the labelled pages of tests/fixtures (real and written reported apart);
 4. storage: rows/s batched and one row a transaction, SQLite and PostgreSQL;
@@ -73,6 +73,24 @@ def site_model(articles: int) -> SiteModel:
 # --- 1, 5, 6: crawls ------------------------------------------------------------------------------
 
 
+def run_process(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> os.struct_rusage:
+    """Run a command to its end, as subprocess.run(check=True), and return what it used: its
+    resource usage as wait4 reads it when it ends (peak RSS, CPU time, its children's included)."""
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command)
+    return usage
+
+
+def with_cpu(stats: dict[str, Any], usage: os.struct_rusage) -> dict[str, Any]:
+    """A crawl's stats, and the CPU seconds its process used (user and system, start-up included)
+    as "cpu_seconds": the issue counts cost per page, which pages/s shows only while a crawl is
+    bound by its one core."""
+    return {**stats, "cpu_seconds": usage.ru_utime + usage.ru_stime}
+
+
 def our_crawl(
     base_url: str,
     database_url: str,
@@ -80,8 +98,8 @@ def our_crawl(
     profile: Path | None = None,
     settings: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """`scrapy crawl asia_pacific` with everything on (and `settings`); its stats. Under py-spy
-    (the thread holding the GIL) if `profile` is given."""
+    """`scrapy crawl asia_pacific` with everything on (and `settings`); its stats and CPU seconds
+    (with_cpu). Under py-spy (the thread holding the GIL) if `profile` is given."""
     stats_file = folder / f"ours-{time.monotonic_ns()}.json"
     settings = {
         **CONCURRENCY,
@@ -106,8 +124,8 @@ def our_crawl(
             "--",
             *command,
         ]
-    subprocess.run(command, cwd=ROOT, env=env, check=True, stdin=subprocess.DEVNULL)
-    return dict(json.loads(stats_file.read_text()))
+    usage = run_process(command, ROOT, env)
+    return with_cpu(json.loads(stats_file.read_text()), usage)
 
 
 # Where a sampled stack is, by the first of these found in it (innermost frames first); py-spy
@@ -175,12 +193,16 @@ def bare_crawl(base_url: str, folder: Path) -> dict[str, Any]:
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
     # Outside the project folder: Scrapy's defaults, none of the project's settings.
-    subprocess.run(command, cwd=folder, check=True, stdin=subprocess.DEVNULL)
-    return dict(json.loads(stats_file.read_text()))
+    usage = run_process(command, folder)
+    return with_cpu(json.loads(stats_file.read_text()), usage)
 
 
 def pages_per_second(stats: dict[str, Any]) -> float:
     return float(stats["downloader/response_count"]) / float(stats["elapsed_time_seconds"])
+
+
+def cpu_ms_per_page(stats: dict[str, Any]) -> float:
+    return 1000 * float(stats["cpu_seconds"]) / float(stats["downloader/response_count"])
 
 
 PAIRED_RUNS = 3
@@ -208,6 +230,11 @@ def crawl_figures(articles: int, rounds: int = PAIRED_RUNS) -> dict[str, Any]:
                 "bare_pages_per_s": round(pages_per_second(bare), 1),
                 "ours_pages_per_s": round(pages_per_second(ours), 1),
                 "ratio": round(pages_per_second(ours) / pages_per_second(bare), 3),
+                "bare_cpu_ms_per_page": round(cpu_ms_per_page(bare), 2),
+                "ours_cpu_ms_per_page": round(cpu_ms_per_page(ours), 2),
+                # The ratio of costs, bare over ours: the throughput ratio of two crawls each held
+                # to one core, whatever the other processes on the machine take.
+                "cpu_ratio": round(cpu_ms_per_page(bare) / cpu_ms_per_page(ours), 3),
             }
             for bare, ours in runs
         ]
@@ -251,11 +278,7 @@ def peak_rss_mb(articles: int, folder: Path, run: int = 0) -> tuple[float, int]:
         }
         database_url = f"sqlite:///{folder}/memory-{articles}-{run}.db"
         command, env = crawl_command("asia_pacific", base_url, database_url, settings=settings)
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        raise subprocess.CalledProcessError(process.returncode, command)
+        usage = run_process(command, ROOT, env)
     archived = int(json.loads(stats_file.read_text()).get("archive/articles_new", 0))
     return usage.ru_maxrss / 1024, archived  # Linux reports it in KiB
 
@@ -476,6 +499,13 @@ def report(figures: dict[str, Any]) -> str:
         f"ratio {throughput['ratio']} (goal >= 0.9); each run, ours / bare: "
         + ", ".join(
             f"{run['ours_pages_per_s']} / {run['bare_pages_per_s']} = {run['ratio']}"
+            for run in throughput["runs"]
+        )
+    )
+    lines.append(
+        "   CPU time of each crawl's process per page, ours / bare (ms; start-up included): "
+        + ", ".join(
+            f"{run['ours_cpu_ms_per_page']} / {run['bare_cpu_ms_per_page']} (bare / ours = {run['cpu_ratio']})"
             for run in throughput["runs"]
         )
     )

@@ -55,6 +55,12 @@ def test_the_comparison_benchmark_runs_and_reports_every_figure(tmp_path):
     assert figures["throughput"]["ratio"] > 0
     runs = figures["throughput"]["runs"]
     assert len(runs) == 3 and figures["throughput"]["ratio"] == sorted(run["ratio"] for run in runs)[1]
+    for run in runs:
+        # A crawl of a few hundred pages takes more than a millisecond of CPU a page (start-up
+        # alone is a second or more), and less than a second.
+        assert 1 < run["ours_cpu_ms_per_page"] < 1000 and 1 < run["bare_cpu_ms_per_page"] < 1000
+        cost = run["bare_cpu_ms_per_page"] / run["ours_cpu_ms_per_page"]
+        assert run["cpu_ratio"] == pytest.approx(cost, abs=0.01)
     assert set(figures["extraction_ms_per_page"]) == {"chinadaily-archive", "trafilatura", "readability-lxml"}
     for name, rounds in figures["extraction_runs"].items():
         assert len(rounds) == 3 and figures["extraction_ms_per_page"][name] == sorted(rounds)[1]
