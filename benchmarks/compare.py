@@ -25,6 +25,7 @@ import gc
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -73,7 +74,7 @@ def site_model(articles: int) -> SiteModel:
 # --- 1, 5, 6: crawls ------------------------------------------------------------------------------
 
 
-def run_process(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> os.struct_rusage:
+def run_process(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> resource.struct_rusage:
     """Run a command to its end, as subprocess.run(check=True), and return what it used: its
     resource usage as wait4 reads it when it ends (peak RSS, CPU time, its children's included)."""
     process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL)
@@ -84,7 +85,7 @@ def run_process(command: list[str], cwd: Path, env: dict[str, str] | None = None
     return usage
 
 
-def with_cpu(stats: dict[str, Any], usage: os.struct_rusage) -> dict[str, Any]:
+def with_cpu(stats: dict[str, Any], usage: resource.struct_rusage) -> dict[str, Any]:
     """A crawl's stats, and the CPU seconds its process used (user and system, start-up included)
     as "cpu_seconds": the issue counts cost per page, which pages/s shows only while a crawl is
     bound by its one core."""
