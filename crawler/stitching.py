@@ -102,11 +102,15 @@ async def _read_page(
         return
     problem = _problem(response, url)
     if problem is None:
+        # One page object for the check and the reading: it finds the template and the
+        # paragraphs once.
         extra = ArticlePage(response)  # type: ignore[arg-type]
-        crawler.stats.inc_value("article/extra_pages")
-        pages.read.append(extra.extra_page())
-        pages.learn(extra)
-        return
+        problem = _text_problem(extra)
+        if problem is None:
+            crawler.stats.inc_value("article/extra_pages")
+            pages.read.append(extra.extra_page())
+            pages.learn(extra)
+            return
     verdict, reason = problem
     if verdict == Verdict.FAILED:
         _lost(crawler, pages, url, _failed(url, number, item, reason))
@@ -124,7 +128,8 @@ async def _read_page(
 
 
 def _problem(response: Response, url: str) -> tuple[Verdict, str] | None:
-    """Why a fetched page is no page of the article, as the judge would say it; None when it is one."""
+    """Why a fetched page is no page of the article, as the judge would say it, from its status,
+    type and address; None when it may be one (_text_problem then reads it)."""
     if response.status >= 500:
         return Verdict.FAILED, f"HTTP {response.status} after retries"
     if response.status >= 400:
@@ -136,10 +141,14 @@ def _problem(response: Response, url: str) -> tuple[Verdict, str] | None:
     if urlsplit(response.url).path != urlsplit(url).path:
         # Sent elsewhere (back to the first page, to another article): not a page of this one.
         return Verdict.REDIRECT, f"redirected to {response.url}"
-    page = ArticlePage(response)
+    return None
+
+
+def _text_problem(page: ArticlePage) -> tuple[Verdict, str] | None:
+    """Why an HTML page at the right address is no page of the article; None when it is one."""
     if page.has_text():
         return None
-    if page.shows_not_found() or error_wording(response):
+    if page.shows_not_found() or error_wording(page.response):
         return Verdict.SOFT404, "not-found page"
     return Verdict.THIN, "no text on the page"
 
