@@ -87,7 +87,7 @@ def run_process(command: list[str], cwd: Path, env: dict[str, str] | None = None
 
 def with_cpu(stats: dict[str, Any], usage: resource.struct_rusage) -> dict[str, Any]:
     """A crawl's stats, and the CPU seconds its process used (user and system, start-up included)
-    as "cpu_seconds": the issue counts cost per page, which pages/s shows only while a crawl is
+    as "cpu_seconds": issue 21 counts cost per page, which pages/s shows only while a crawl is
     bound by its one core."""
     return {**stats, "cpu_seconds": usage.ru_utime + usage.ru_stime}
 
