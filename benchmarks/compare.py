@@ -100,7 +100,8 @@ def our_crawl(
     settings: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """`scrapy crawl asia_pacific` with everything on (and `settings`); its stats and CPU seconds
-    (with_cpu). Under py-spy (the thread holding the GIL) if `profile` is given."""
+    (with_cpu). Under py-spy (the thread holding the GIL) if `profile` is given: its CPU seconds
+    then count py-spy's too."""
     stats_file = folder / f"ours-{time.monotonic_ns()}.json"
     settings = {
         **CONCURRENCY,
