@@ -1,5 +1,8 @@
-"""Property-based tests (hypothesis): URL rules, bylines, dates, and the page objects on mutated pages."""
+"""Property-based tests (hypothesis): URL rules, bylines, dates, the page objects on mutated pages, and the
+archive's text shortcuts (content hash, JSON)."""
 
+import json
+import unicodedata
 from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, given, settings
@@ -11,6 +14,8 @@ from crawler.pages.byline import parse_byline
 from crawler.pages.dates import EARLIEST, LATEST_AHEAD, parse_beijing, read_site_time
 from crawler.pages.list_page import SectionListPage
 from crawler.siteurls import SITE_ORIGIN, canonical_url, site_article_id, to_origin
+from pipelines.archive.content import normalize_body
+from pipelines.archive.db import json_text
 from tests.labelled import labelled_pages
 
 # Fixed examples in CI: a failure is found again by the next run, not only by chance.
@@ -78,6 +83,55 @@ def test_authors_come_back_as_written(names, source):
     byline = parse_byline(f"By {joined} | {source} | Updated: 2019-01-12 07:34")
     assert byline.authors == list(dict.fromkeys(names))
     assert byline.source == source
+
+
+# Words, and every character str.split() or str.splitlines() takes for a space or a line break.
+_BODY_CHARACTERS = st.sampled_from(
+    [
+        *"ab. ",
+        "\n",
+        "\r",
+        "\t",
+        "\x0b",
+        "\x0c",
+        "\x1c",
+        "\x1d",
+        "\x1e",
+        "\x1f",
+        "\x85",
+        "\u2028",
+        "\xa0",
+        "e\u0301",
+    ]
+)
+_BODIES = st.one_of(st.text(max_size=80), st.lists(_BODY_CHARACTERS, max_size=40).map("".join))
+
+
+@PROPERTIES
+@given(body=_BODIES)
+def test_a_body_is_normalised_as_its_words_line_by_line(body):
+    """The shortcut for bodies already normal changes nothing: the hash is that of each line's
+    words joined by one space, lines without words dropped, after NFC (the content hash of every
+    archived version)."""
+    lines = unicodedata.normalize("NFC", body).splitlines()
+    assert normalize_body(body) == "\n".join(
+        line for line in (" ".join(line.split()) for line in lines) if line
+    )
+
+
+@PROPERTIES
+@given(
+    value=st.one_of(
+        st.lists(st.text(max_size=12), max_size=4),
+        st.lists(
+            st.dictionaries(st.text(max_size=5), st.one_of(st.none(), st.text(max_size=5)), max_size=2),
+            max_size=2,
+        ),
+        st.none(),
+    )
+)
+def test_the_archives_json_is_json_dumps(value):
+    assert json_text(value) == json.dumps(value)
 
 
 @PROPERTIES

@@ -2,11 +2,14 @@
 
 A statement whose text grows with the batch (an IN list or a VALUES list of its size) is a new
 prepared statement for each size: SQLite's driver keeps the last 128 per connection, PostgreSQL
-plans each anew (pipelines/archive/oneof.py).
+plans each anew (pipelines/archive/oneof.py). SQLite's bulk INSERTs are the one exception, and a
+bounded one: their VALUES lists hold a power of two of rows, at most 256
+(pipelines/archive/bulk.py).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event
@@ -65,18 +68,41 @@ def _statements(archive: Archive, work) -> set[str]:
     return set(sent)
 
 
+_MULTI_ROW_VALUES = re.compile(r"^INSERT INTO \S+ \([^)]*\) VALUES (\([?, ]+\)(?:, \([?, ]+\))*)$")
+
+
+def _rows_a_statement(statement: str) -> int | None:
+    """How many rows a multi-row INSERT writes (None: another statement)."""
+    found = _MULTI_ROW_VALUES.match(statement)
+    return found[1].count("(") if found else None
+
+
 def test_a_batch_sends_the_same_statements_whatever_its_size(migrated_database_url):
     archive = Archive.open(migrated_database_url)
     try:
         archive.store(_batch(0, 1))
         small = _statements(archive, lambda: archive.store(_batch(100, 3)))
         large = _statements(archive, lambda: archive.store(_batch(200, 11)))
+        largest = _statements(archive, lambda: archive.store(_batch(300, 600)))
     finally:
         archive.close()
     # Every kind of row was written, so that the comparison covers each statement.
     for table in ("articles", "article_versions", "section_listings", "discoveries", "failed_urls"):
         assert any(table in statement for statement in large), table
-    assert small == large
+    multi_row = {
+        statement: rows for statement in small | large | largest if (rows := _rows_a_statement(statement))
+    }
+    assert (
+        {statement for statement in small if statement not in multi_row}
+        == {statement for statement in large if statement not in multi_row}
+        == {statement for statement in largest if statement not in multi_row}
+    )
+    if migrated_database_url.startswith("sqlite"):
+        # 600 rows: 256, 256, 64, 16, 8 — powers of two whatever the size, never more than 256.
+        assert {rows for statement, rows in multi_row.items() if statement in largest} == {256, 64, 16, 8}
+        assert {rows for rows in multi_row.values()} <= {2**n for n in range(9)}
+    else:
+        assert small == large == largest
 
 
 def test_the_crawls_lookups_send_the_same_statements_whatever_their_size(migrated_database_url):
