@@ -8,10 +8,10 @@ applied column by column, and skipped for the values every row shares (bound onc
 PostgreSQL takes the rows as one executemany. SQLite takes them as multi-row VALUES statements:
 every statement that fires the search index's trigger opens a savepoint, and SQLite's FTS5 (3.40,
 Debian 12's) writes its pending terms to disk at each one. One statement a row flushed the index
-once a row, half the time of a batch (docs/benchmarks.md, "Storage"). The statements hold 256
-rows, then the powers of two the rest of the batch adds up to: at most nine texts a table,
-whatever the batch sizes, so that the driver's cache of prepared statements does not fill with
-one text per size.
+once a row, a quarter of a batch's time (docs/archive.md, on the archive's speed). The statements
+hold 256 rows, then the powers of two the rest of the batch adds up to: at most nine texts a
+table, whatever the batch sizes, so that the driver's cache of prepared statements does not
+fill with one text per size.
 """
 
 from __future__ import annotations

@@ -32,8 +32,9 @@ _LINE_BREAK_AS_SPACE = bytes.maketrans(b"\n", b" ")
 
 def _is_normal_body(body: str) -> bool:
     """Whether normalize_body would return the body as it is: ASCII (so NFC already), with one
-    space or one line break between words and none at either end. Extracted bodies are; splitting
-    and joining their words cost more than the rest of the hash together."""
+    space or one line break between words and none at either end. Extracted bodies without
+    typographic quotes are; splitting and joining their words cost more than the rest of the
+    hash together."""
     if not body.isascii():
         return False
     text = body.encode("ascii")
