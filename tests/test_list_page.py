@@ -4,6 +4,7 @@ read by the generic list reader (crawler/pages/list_page.py, crawler/pages/gener
 
 import pytest
 
+from crawler.pages import generic_list
 from crawler.pages.list_page import SectionListPage
 from tests.labelled import as_label, labelled_pages
 
@@ -84,3 +85,21 @@ def test_the_generic_reader_takes_no_undated_links_for_a_list():
     assert page.reader == "fallback"
     assert page.entries() == []
     assert (page.next_page_url(), page.last_page_number()) == (None, None)
+
+
+def test_the_generic_reader_tells_menus_from_the_list_by_element_not_by_address(monkeypatch):
+    """It once kept the menus' id()s: addresses, which another element takes once a menu's proxy
+    is freed, so that now and then every link of a list page could be taken for a menu's (the
+    likely cause of two whole-site crawls in CI, 2026-12-03, each with one generic-reader page
+    read as empty). Every address the same is the worst case."""
+    body = b"""<html><body><div class="topNav"><a href="/a/202401/02/WS6593a1b2a31040ac301a1b2d.html">Menu</a>
+      <span>2024-01-02 10:00</span></div>
+      <ul class="story-list">
+      <li class="story"><a href="/a/202401/02/WS6593a1b2a31040ac301a1b2c.html">One</a><time>2024-01-02 09:00</time></li>
+      <li class="story"><a href="/a/202401/01/WS6593a1b2a31040ac301a1b2e.html">Two</a><time>2024-01-01 09:00</time></li>
+    </ul></body></html>"""
+    (real, *_) = LISTS
+    monkeypatch.setattr(generic_list, "id", lambda _: 1, raising=False)
+    page = SectionListPage(real.response().replace(body=body))
+    assert page.reader == "fallback"
+    assert [entry.headline for entry in page.entries()] == ["One", "Two"]

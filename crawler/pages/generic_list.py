@@ -46,10 +46,13 @@ class GenericListReader:
     @cached_property
     def _article_links(self) -> list[tuple[Selector, str]]:
         """Every link to an article of the site outside the menus, with its canonical URL, in page order."""
-        menus = {id(node.root) for node in self.response.css(f"{_NOT_LIST}")}
+        # The menu elements themselves, held here, not their id()s: an id is an address, free for
+        # another element (the page's <body>, say) once the menu's proxy is gone, and a collision
+        # hid every link under that element, so that a list page read as empty now and then.
+        menus = {node.root for node in self.response.css(f"{_NOT_LIST}")}
         found = []
         for link in self.response.xpath("//a[@href]"):
-            if any(id(ancestor.root) in menus for ancestor in link.xpath("ancestor::*")):
+            if any(ancestor.root in menus for ancestor in link.xpath("ancestor::*")):
                 continue
             url = site_link(link.attrib["href"].strip(), self.response.url)
             if is_article_url(url):
