@@ -49,7 +49,7 @@ class GenericListReader:
         # The menu elements themselves, held here, not their id()s: an id is an address, free for
         # another element (the page's <body>, say) once the menu's proxy is gone, and a collision
         # hid every link under that element, so that a list page read as empty now and then.
-        menus = {node.root for node in self.response.css(f"{_NOT_LIST}")}
+        menus = {node.root for node in self.response.css(_NOT_LIST)}
         found = []
         for link in self.response.xpath("//a[@href]"):
             if any(ancestor.root in menus for ancestor in link.xpath("ancestor::*")):
